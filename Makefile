@@ -1,0 +1,73 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+# Debian packages the project needs: Japanese fonts for PDFs, gettext for translations,
+# Chromium for browser tests, poppler and zbar to read rendered PDFs and QR codes back.
+APT_PACKAGES := fonts-noto-cjk fonts-ipaexfont-gothic gettext chromium poppler-utils zbar-tools
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps messages migrate demo check format lock bench
+
+install: $(STAMPS)/system $(STAMPS)/python messages
+
+$(STAMPS)/system: Makefile
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/python: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+# Serves the site and a django-q2 worker together; Ctrl-C stops both.
+run: demo
+	@echo ""
+	@echo "Tsunagu is at http://$(HOST):$(PORT)/  (Ctrl-C stops the site and the worker)"
+	@DEBUG=$${DEBUG:-1}; export DEBUG; \
+	$(PY) manage.py qcluster & QPID=$$!; \
+	trap 'kill $$QPID 2>/dev/null; wait $$QPID 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Rewrites constraints.txt from what the venv holds after a change to pyproject.toml.
+lock:
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+bench: install
+	$(PY) bench/booking.py

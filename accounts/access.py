@@ -1,0 +1,119 @@
+"""Who may do what: the one place that decides.
+
+Roles are Django groups. A permission here is a named ability ("book residents"), granted to
+roles; views ask `require(...)` and templates ask `can`. Venue staff are further scoped to the
+venues they are assigned to (`Venue.staff`), through `venue_scope`.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(TextChoices):
+    DESK = "desk", _("Desk staff")
+    VENUE = "venue", _("Venue staff")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    DXOFFICE = "dxoffice", _("DX office")
+
+
+class Perm(TextChoices):
+    RESIDENTS_VIEW = "residents.view", _("Find and view residents")
+    RESIDENTS_EDIT = "residents.edit", _("Register and edit residents")
+    RESIDENTS_MERGE = "residents.merge", _("Merge duplicate residents")
+    SESSIONS_VIEW = "sessions.view", _("View sessions and rosters")
+    SCHEDULE_EDIT = "schedule.edit", _("Plan sessions, series and consultation days")
+    SESSIONS_CANCEL = "sessions.cancel", _("Cancel sessions")
+    BOOKINGS_MANAGE = "bookings.manage", _("Book, cancel and handle waitlist offers")
+    VOLUNTEER_SELF = "volunteer.self", _("Use the volunteer pages")
+
+
+GRANTS = {
+    Role.DESK: {
+        Perm.RESIDENTS_VIEW,
+        Perm.RESIDENTS_EDIT,
+        Perm.RESIDENTS_MERGE,
+        Perm.SESSIONS_VIEW,
+        Perm.BOOKINGS_MANAGE,
+    },
+    Role.VENUE: {Perm.SESSIONS_VIEW},
+    Role.VOLUNTEER: {Perm.VOLUNTEER_SELF},
+    Role.DXOFFICE: {
+        Perm.RESIDENTS_VIEW,
+        Perm.RESIDENTS_EDIT,
+        Perm.RESIDENTS_MERGE,
+        Perm.SESSIONS_VIEW,
+        Perm.SCHEDULE_EDIT,
+        Perm.SESSIONS_CANCEL,
+        Perm.BOOKINGS_MANAGE,
+    },
+}
+
+# Roles whose view of sessions is limited to the venues they are assigned to.
+VENUE_SCOPED_ROLES = {Role.VENUE}
+
+
+def roles_of(user):
+    """The user's role names, read once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_tsunagu_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._tsunagu_roles = cached
+    return cached
+
+
+def has_role(user, *roles):
+    return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & set(roles)))
+
+
+def can(user, perm):
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(perm in GRANTS.get(role, ()) for role in roles_of(user))
+
+
+def venue_scope(user):
+    """Venue ids the user is limited to, or None when the user sees every venue.
+
+    A user who holds any unscoped role that grants session access sees everything; a venue
+    staff member sees only the venues they are assigned to.
+    """
+    if user.is_superuser:
+        return None
+    roles = roles_of(user)
+    unscoped = {
+        role for role in roles if Perm.SESSIONS_VIEW in GRANTS.get(role, ())
+    } - VENUE_SCOPED_ROLES
+    if unscoped:
+        return None
+    return frozenset(user.staffed_venues.values_list("pk", flat=True))
+
+
+def check_venue(user, venue_id):
+    scope = venue_scope(user)
+    if scope is not None and venue_id not in scope:
+        raise PermissionDenied
+
+
+def require(perm):
+    """View decorator: anonymous users go to the login page, others without `perm` get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(request.user, perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

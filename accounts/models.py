@@ -1,0 +1,1 @@
+# Roles are Django groups (see accounts.access); this app keeps no tables of its own.

@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from accounts.access import Perm, can
+
+
+@login_required
+def home(request):
+    """Send each role to the page it works on most."""
+    user = request.user
+    if can(user, Perm.BOOKINGS_MANAGE) and not can(user, Perm.SCHEDULE_EDIT):
+        return redirect("classes:desk")
+    if can(user, Perm.SESSIONS_VIEW):
+        return redirect("classes:session_list")
+    return render(request, "accounts/home.html")

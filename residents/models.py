@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents.normalize import format_phone_national, normalize_kana, normalize_name
+
+# Age bands used by surveys and reports (the citizen survey's own bands).
+AGE_BANDS = [
+    (0, _("Under 20")),
+    (20, _("20s")),
+    (30, _("30s")),
+    (40, _("40s")),
+    (50, _("50s")),
+    (60, _("60s")),
+    (70, _("70 and over")),
+]
+
+
+def age_band_for(age):
+    if age is None:
+        return None
+    label = AGE_BANDS[0][1]
+    for lower, band in AGE_BANDS:
+        if age >= lower:
+            label = band
+    return label
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+
+class Smartphone(models.TextChoices):
+    SMARTPHONE = "smartphone", _("Smartphone")
+    FEATURE_PHONE = "feature_phone", _("Feature phone")
+    NONE = "none", _("No mobile phone")
+
+
+class Contact(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Automated voice call")
+    STAFF_CALL = "staff_call", _("Call from staff")
+    NONE = "none", _("Do not contact")
+
+
+class ResidentQuerySet(models.QuerySet):
+    def active(self):
+        """Residents that are not merged into another record."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Resident(models.Model):
+    family_name = models.CharField(_("family name"), max_length=50)
+    given_name = models.CharField(_("given name"), max_length=50)
+    family_name_kana = models.CharField(_("family name (kana)"), max_length=100)
+    given_name_kana = models.CharField(_("given name (kana)"), max_length=100)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
+    phone_mobile = models.CharField(_("mobile phone"), max_length=16, blank=True)
+    phone_home = models.CharField(_("home phone"), max_length=16, blank=True)
+    smartphone = models.CharField(
+        _("phone owned"), max_length=16, choices=Smartphone.choices, default=Smartphone.NONE
+    )
+    preferred_contact = models.CharField(
+        _("preferred contact"), max_length=12, choices=Contact.choices, default=Contact.STAFF_CALL
+    )
+    district = models.CharField(_("district"), max_length=50, blank=True, db_index=True)
+    consent_contact = models.BooleanField(_("agrees to be contacted"), default=False)
+    consent_data_use = models.BooleanField(_("agrees to data use"), default=False)
+    consent_date = models.DateField(_("date of consent"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    # Derived search keys, kept in step by save(); never edited directly.
+    kana_key = models.CharField(max_length=200, editable=False, db_index=True)
+    given_kana_key = models.CharField(max_length=100, editable=False)
+    name_key = models.CharField(max_length=100, editable=False)
+
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["kana_key", "pk"]
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever
+            # the collation; other databases ignore the operator class.
+            models.Index(
+                fields=["kana_key"], name="resident_kana_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["given_kana_key"],
+                name="resident_given_kana_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["phone_mobile"], name="resident_mobile_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["phone_home"], name="resident_home_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["birth_year"], name="resident_birth_year"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(birth_year__isnull=True)
+                | models.Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="resident_birth_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")), name="resident_not_merged_into_self"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
+        self.kana_key = normalize_kana(self.family_name_kana + self.given_name_kana)
+        self.given_kana_key = normalize_kana(self.given_name_kana)
+        self.name_key = normalize_name(self.family_name + self.given_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {
+                "birth_year",
+                "kana_key",
+                "given_kana_key",
+                "name_key",
+                "updated_at",
+            }
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self):
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name_kana(self):
+        return f"{self.family_name_kana} {self.given_name_kana}"
+
+    def age_on(self, day=None):
+        day = day or timezone.localdate()
+        if self.birth_date:
+            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+            return day.year - self.birth_date.year - before_birthday
+        if self.birth_year:
+            # Only the year is known: the age they reach this calendar year.
+            return day.year - self.birth_year
+        return None
+
+    @property
+    def age(self):
+        return self.age_on()
+
+    @property
+    def age_band(self):
+        return age_band_for(self.age)
+
+    @property
+    def phone_mobile_display(self):
+        return format_phone_national(self.phone_mobile)
+
+    @property
+    def phone_home_display(self):
+        return format_phone_national(self.phone_home)
+
+    @property
+    def phone_display(self):
+        return self.phone_mobile_display or self.phone_home_display
+
+    @property
+    def is_merged(self):
+        return self.merged_into_id is not None
+
+
+class ResidentEvent(models.Model):
+    """What happened to a resident record and who did it: registration, edits, merges."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Registered")
+        UPDATED = "updated", _("Edited")
+        MERGED_IN = "merged_in", _("Another record merged into this one")
+        MERGED_AWAY = "merged_away", _("Merged into another record")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.TextField(blank=True)
+    other = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resident history entry")
+        verbose_name_plural = _("resident history")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.resident_id} {self.kind}"
+

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from residents import views
+
+app_name = "residents"
+
+urlpatterns = [
+    path("", views.resident_list, name="list"),
+    path("search/", views.resident_search, name="search"),
+    path("new/", views.resident_create, name="create"),
+    path("<int:pk>/", views.resident_detail, name="detail"),
+    path("<int:pk>/edit/", views.resident_edit, name="edit"),
+    path("<int:pk>/merge/", views.resident_merge, name="merge"),
+]

@@ -1,0 +1,83 @@
+"""Shared fixtures: one user per role, logged-in clients, and small builders."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.access import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default(settings):
+    settings.LANGUAGE_CODE = "ja"
+
+
+def _user(django_user_model, username, role=None, **extra):
+    user = django_user_model.objects.create_user(
+        username=username, password="pass-for-tests-123", **extra
+    )
+    if role:
+        group, _ = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def desk_user(db, django_user_model):
+    return _user(django_user_model, "desk", Role.DESK, first_name="受付", last_name="花子")
+
+
+@pytest.fixture
+def venue_user(db, django_user_model):
+    return _user(django_user_model, "venue", Role.VENUE)
+
+
+@pytest.fixture
+def volunteer_user(db, django_user_model):
+    return _user(django_user_model, "volunteer", Role.VOLUNTEER)
+
+
+@pytest.fixture
+def dx_user(db, django_user_model):
+    return _user(django_user_model, "dx", Role.DXOFFICE)
+
+
+@pytest.fixture
+def no_role_user(db, django_user_model):
+    return _user(django_user_model, "nobody")
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.jp", "pass-123")
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def desk_client(client, desk_user):
+    return _client_for(client, desk_user)
+
+
+@pytest.fixture
+def dx_client(client, dx_user):
+    return _client_for(client, dx_user)
+
+
+@pytest.fixture
+def venue_client(client, venue_user):
+    return _client_for(client, venue_user)
+
+
+@pytest.fixture
+def volunteer_client(client, volunteer_user):
+    return _client_for(client, volunteer_user)
+
+
+@pytest.fixture
+def make():
+    """`make.resident(...)`, `make.session(...)`, ... (see tests/factories.py)."""
+    return factories

@@ -1,0 +1,63 @@
+"""Small builders for tests: sensible defaults, everything overridable by keyword."""
+
+import datetime
+import itertools
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from classes.models import Category, Course, Partner, Session, Venue
+from residents.models import Resident
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+_seq = itertools.count(1)
+
+
+def tokyo(year, month, day, hour=0, minute=0):
+    """An aware datetime in Asia/Tokyo."""
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+def resident(**fields):
+    n = next(_seq)
+    values = {
+        "family_name": "山田",
+        "given_name": f"太郎{n}",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "タロウ",
+        "birth_year": 1950,
+        "phone_mobile": f"+8190{n:08d}",
+    }
+    values.update(fields)
+    return Resident.objects.create(**values)
+
+
+def partner(**fields):
+    values = {"name": f"パートナー{next(_seq)}", "kind": Partner.Kind.CARRIER}
+    values.update(fields)
+    return Partner.objects.create(**values)
+
+
+def venue(**fields):
+    values = {"name": f"中央公民館{next(_seq)}", "address": "宮崎県日向市本町10-5", "capacity": 30}
+    values.update(fields)
+    return Venue.objects.create(**values)
+
+
+def course(**fields):
+    values = {"title": f"スマホ教室 入門{next(_seq)}", "category": Category.SMARTPHONE_INTRO}
+    values.update(fields)
+    return Course.objects.create(**values)
+
+
+def session(*, starts_at=None, minutes=90, **fields):
+    starts_at = starts_at or timezone.now() + datetime.timedelta(days=7)
+    values = {
+        "course": fields.pop("course", None) or course(),
+        "venue": fields.pop("venue", None) or venue(),
+        "starts_at": starts_at,
+        "ends_at": starts_at + datetime.timedelta(minutes=minutes),
+        "capacity": 10,
+    }
+    values.update(fields)
+    return Session.objects.create(**values)

@@ -98,6 +98,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "config.forms.TsunaguFormRenderer"
+
 # --- Database -----------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

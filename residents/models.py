@@ -138,12 +138,16 @@ class Resident(models.Model):
     def __str__(self):
         return self.full_name
 
-    def save(self, *args, **kwargs):
+    def refresh_derived(self):
+        """Recompute the derived fields; save() calls it, bulk loaders call it themselves."""
         if self.birth_date:
             self.birth_year = self.birth_date.year
         self.kana_key = normalize_kana(self.family_name_kana + self.given_name_kana)
         self.given_kana_key = normalize_kana(self.given_name_kana)
         self.name_key = normalize_name(self.family_name + self.given_name)
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {
                 "birth_year",

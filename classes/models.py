@@ -359,6 +359,8 @@ class CancelReason(models.TextChoices):
     BY_RESIDENT = "by_resident", _("Cancelled by the resident")
     BY_STAFF = "by_staff", _("Cancelled by staff")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    OFFER_DECLINED = "offer_declined", _("Offered seat declined")
+    OFFER_EXPIRED = "offer_expired", _("Offered seat not taken in time")
 
 
 class BookingQuerySet(models.QuerySet):
@@ -433,6 +435,13 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.resident_id}@{self.session_id} {self.status}"
+
+    @classmethod
+    def on_resident_merge(cls, *, keep, remove, user):
+        """Called by the resident merge: move bookings without breaking one-per-session."""
+        from classes.booking import bookings_move_to_resident
+
+        bookings_move_to_resident(keep=keep, remove=remove, user=user)
 
     @property
     def number(self):

@@ -1,0 +1,459 @@
+"""Booking rules: capacity, waitlist, offers, cancellations. One function per verb.
+
+Every function runs in one transaction and locks the session row first, so capacity holds under
+any concurrency (PostgreSQL: SELECT ... FOR UPDATE; SQLite: IMMEDIATE transactions serialise
+writers). Every state change writes a BookingEvent: who, when, from what to what, and why.
+
+Functions that free or offer seats return the bookings that were offered a seat, so the caller
+(a view today, a notification task later) can tell those residents.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from classes.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CancelReason,
+    Series,
+    Session,
+    SessionStatus,
+)
+from residents.models import Resident
+
+# Statuses a booking can still be cancelled from.
+CANCELLABLE_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+
+
+class BookingError(Exception):
+    """A booking rule said no; `message` is fit to show the user."""
+
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    booking: Booking
+    created: bool
+    waitlist_position: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    booking: Booking
+    offered: list = field(default_factory=list)
+
+
+def request_key_for(form_nonce, *parts):
+    """One key per (form shown, thing booked): a double click or a retried POST repeats it."""
+    try:
+        namespace = uuid.UUID(str(form_nonce))
+    except ValueError:
+        return None
+    return uuid.uuid5(namespace, ":".join(str(part) for part in parts))
+
+
+# --- helpers inside a transaction --------------------------------------------------------------
+
+
+def _record(booking, from_status, reason, user, note=""):
+    BookingEvent.objects.create(
+        booking=booking,
+        from_status=from_status or "",
+        to_status=booking.status,
+        reason=reason,
+        note=note[:200],
+        actor=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def _lock_session(session_id):
+    try:
+        return (
+            Session.objects.select_for_update().select_related("course", "venue").get(pk=session_id)
+        )
+    except Session.DoesNotExist:
+        raise BookingError(_("This session no longer exists."), "unknown_session") from None
+
+
+def _lock_resident(resident_id):
+    try:
+        resident = Resident.objects.select_for_update().get(pk=resident_id)
+    except Resident.DoesNotExist:
+        raise BookingError(_("This resident is not registered."), "unknown_resident") from None
+    if resident.merged_into_id:
+        raise BookingError(
+            _("This record was merged into another one. Please search for the resident again."),
+            "merged_resident",
+        )
+    return resident
+
+
+def _session_label(session):
+    start = timezone.localtime(session.starts_at)
+    return f"{date_format(start, 'SHORT_DATE_FORMAT')} {start:%H:%M} {session.course.title}"
+
+
+def _check_bookable(session, now):
+    if session.status == SessionStatus.CANCELLED:
+        raise BookingError(_("This session has been cancelled."), "session_cancelled")
+    if session.status == SessionStatus.HELD or session.starts_at <= now:
+        raise BookingError(
+            _("This session has already started. Please choose another date."), "session_started"
+        )
+
+
+def _check_no_overlap(resident, session):
+    clash = (
+        Booking.objects.filter(
+            resident=resident,
+            status__in=ACTIVE_STATUSES,
+            session__starts_at__lt=session.ends_at,
+            session__ends_at__gt=session.starts_at,
+        )
+        .exclude(session=session)
+        .select_related("session__course")
+        .first()
+    )
+    if clash:
+        raise BookingError(
+            _("This resident already has a booking at the same time: %(session)s.")
+            % {"session": _session_label(clash.session)},
+            "overlap",
+        )
+
+
+def _seats_taken(session):
+    return session.bookings.filter(status__in=SEAT_STATUSES).count()
+
+
+def _offer_expiry(session, now):
+    # Never hold a seat past the start of the session.
+    return min(now + datetime.timedelta(hours=settings.BOOKING_OFFER_HOURS), session.starts_at)
+
+
+def _offer_free_seats(session, user, now):
+    """Offer every free seat to the waitlist, first come first served. Session must be locked."""
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
+        return []
+    free = session.capacity - _seats_taken(session)
+    if free <= 0:
+        return []
+    offered = []
+    queue = session.bookings.filter(status=BookingStatus.WAITLISTED).order_by("created_at", "pk")
+    for booking in queue.select_related("resident")[:free]:
+        booking.status = BookingStatus.OFFERED
+        booking.offer_expires_at = _offer_expiry(session, now)
+        booking.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _record(booking, BookingStatus.WAITLISTED, "offered", user)
+        offered.append(booking)
+    return offered
+
+
+def waitlist_position(booking):
+    """1 for the first in line; None when the booking is not waiting."""
+    if booking.status != BookingStatus.WAITLISTED:
+        return None
+    ahead = Booking.objects.filter(
+        Q(created_at__lt=booking.created_at) | Q(created_at=booking.created_at, pk__lt=booking.pk),
+        session_id=booking.session_id,
+        status=BookingStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
+
+
+# --- verbs -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def booking_create(*, session_id, resident_id, user, request_key=None, now=None):
+    """Book a seat, or join the waitlist when the session is full.
+
+    The same request twice (same request_key, or the same resident and session while the first
+    booking is still active) returns the first booking with created=False.
+    """
+    now = now or timezone.now()
+    if request_key is not None:
+        earlier = Booking.objects.filter(request_key=request_key).first()
+        if earlier is not None:
+            return BookingOutcome(earlier, False, waitlist_position(earlier))
+
+    session = _lock_session(session_id)
+    resident = _lock_resident(resident_id)
+    existing = Booking.objects.filter(
+        session=session, resident=resident, status__in=ACTIVE_STATUSES
+    ).first()
+    if existing is not None:
+        return BookingOutcome(existing, False, waitlist_position(existing))
+    _check_bookable(session, now)
+    _check_no_overlap(resident, session)
+
+    # Nobody jumps the queue: a free seat goes to a newcomer only when no one is waiting.
+    someone_waiting = session.bookings.filter(status=BookingStatus.WAITLISTED).exists()
+    has_seat = not someone_waiting and _seats_taken(session) < session.capacity
+    booking = Booking.objects.create(
+        session=session,
+        resident=resident,
+        status=BookingStatus.BOOKED if has_seat else BookingStatus.WAITLISTED,
+        request_key=request_key,
+        created_by=user if user is not None and user.is_authenticated else None,
+        created_at=now,
+    )
+    _record(booking, "", "booked" if has_seat else "waitlisted", user)
+    return BookingOutcome(booking, True, waitlist_position(booking))
+
+
+@transaction.atomic
+def series_book(*, series_id, resident_id, user, request_key=None, now=None):
+    """Book every remaining session of a series sold as a whole, or none of them."""
+    now = now or timezone.now()
+    try:
+        series = Series.objects.get(pk=series_id)
+    except Series.DoesNotExist:
+        raise BookingError(_("This series no longer exists."), "unknown_series") from None
+    if not series.book_as_whole:
+        raise BookingError(_("The sessions of this series are booked one by one."), "not_a_package")
+    sessions = list(
+        Session.objects.select_for_update()
+        .select_related("course", "venue")
+        .filter(series=series, status=SessionStatus.SCHEDULED, starts_at__gt=now)
+        .order_by("pk")
+    )
+    if not sessions:
+        raise BookingError(_("This series has no sessions left to book."), "series_over")
+    resident = _lock_resident(resident_id)
+
+    existing = {
+        b.session_id: b
+        for b in Booking.objects.filter(
+            resident=resident, session__in=sessions, status__in=ACTIVE_STATUSES
+        )
+    }
+    if len(existing) == len(sessions):
+        return sorted(existing.values(), key=lambda b: b.session.starts_at)
+
+    full = []
+    for session in sessions:
+        if session.pk in existing:
+            continue
+        _check_no_overlap(resident, session)
+        waiting = session.bookings.filter(status=BookingStatus.WAITLISTED).exists()
+        if waiting or _seats_taken(session) >= session.capacity:
+            full.append(session)
+    if full:
+        raise BookingError(
+            _("These sessions are full, so the series cannot be booked as a whole: %(sessions)s")
+            % {"sessions": "、".join(_session_label(s) for s in full)},
+            "series_full",
+        )
+
+    bookings = list(existing.values())
+    for index, session in enumerate(s for s in sessions if s.pk not in existing):
+        booking = Booking.objects.create(
+            session=session,
+            resident=resident,
+            status=BookingStatus.BOOKED,
+            series=series,
+            request_key=request_key_for(request_key, session.pk) if request_key else None,
+            created_by=user if user is not None and user.is_authenticated else None,
+            created_at=now,
+        )
+        _record(booking, "", "booked", user, note=f"series {series.pk} part {index + 1}")
+        bookings.append(booking)
+    return sorted(bookings, key=lambda b: b.session.starts_at)
+
+
+def _lock_booking(booking_id):
+    try:
+        session_id = Booking.objects.values_list("session_id", flat=True).get(pk=booking_id)
+    except Booking.DoesNotExist:
+        raise BookingError(_("This booking does not exist."), "unknown_booking") from None
+    # Session first, then the booking: the same order as booking_create, so no deadlock.
+    session = _lock_session(session_id)
+    booking = Booking.objects.select_for_update().select_related("resident").get(pk=booking_id)
+    booking.session = session
+    return session, booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking_id, user, reason=CancelReason.BY_STAFF, note="", now=None):
+    """Cancel a booking or a waitlist place; a freed seat is offered to the next in line."""
+    now = now or timezone.now()
+    session, booking = _lock_booking(booking_id)
+    if booking.status == BookingStatus.CANCELLED:
+        raise BookingError(_("This booking has already been cancelled."), "already_cancelled")
+    if booking.status not in CANCELLABLE_STATUSES:
+        raise BookingError(
+            _("This booking can no longer be cancelled (the session has taken place)."),
+            "not_cancellable",
+        )
+    previous = booking.status
+    booking.status = BookingStatus.CANCELLED
+    booking.cancel_reason = reason
+    booking.offer_expires_at = None
+    booking.save(update_fields=["status", "cancel_reason", "offer_expires_at", "updated_at"])
+    _record(booking, previous, "cancelled", user, note)
+    offered = _offer_free_seats(session, user, now) if previous in SEAT_STATUSES else []
+    return ChangeOutcome(booking, offered)
+
+
+@transaction.atomic
+def offer_accept(*, booking_id, user, now=None):
+    """The resident takes the seat they were offered."""
+    now = now or timezone.now()
+    session, booking = _lock_booking(booking_id)
+    if booking.status != BookingStatus.OFFERED:
+        raise BookingError(_("There is no open offer on this booking."), "no_offer")
+    if booking.offer_expires_at <= now:
+        raise BookingError(
+            _("This offer has expired; the seat has moved on to the next person."), "offer_expired"
+        )
+    booking.status = BookingStatus.BOOKED
+    booking.offer_expires_at = None
+    booking.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    _record(booking, BookingStatus.OFFERED, "offer_accepted", user)
+    return ChangeOutcome(booking, [])
+
+
+def _close_offer(session, booking, user, reason, now):
+    booking.status = BookingStatus.CANCELLED
+    booking.cancel_reason = reason
+    booking.offer_expires_at = None
+    booking.save(update_fields=["status", "cancel_reason", "offer_expires_at", "updated_at"])
+    _record(booking, BookingStatus.OFFERED, reason, user)
+    return _offer_free_seats(session, user, now)
+
+
+@transaction.atomic
+def offer_decline(*, booking_id, user, now=None):
+    """The resident does not want the seat; it goes to the next in line."""
+    now = now or timezone.now()
+    session, booking = _lock_booking(booking_id)
+    if booking.status != BookingStatus.OFFERED:
+        raise BookingError(_("There is no open offer on this booking."), "no_offer")
+    offered = _close_offer(session, booking, user, CancelReason.OFFER_DECLINED, now)
+    return ChangeOutcome(booking, offered)
+
+
+def offers_expire(*, now=None, user=None):
+    """Close offers whose time is up and pass their seats on. Safe to run again at any time.
+
+    Returns the bookings newly offered a seat.
+    """
+    now = now or timezone.now()
+    offered = []
+    due = Booking.objects.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=now)
+    for booking_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            session, booking = _lock_booking(booking_id)
+            # Another worker or the desk may have answered it meanwhile.
+            if booking.status != BookingStatus.OFFERED or booking.offer_expires_at > now:
+                continue
+            offered += _close_offer(session, booking, user, CancelReason.OFFER_EXPIRED, now)
+    return offered
+
+
+@transaction.atomic
+def session_offer_free_seats(*, session_id, user, now=None):
+    """After capacity grows, offer the new seats to the waitlist."""
+    session = _lock_session(session_id)
+    return _offer_free_seats(session, user, now or timezone.now())
+
+
+@transaction.atomic
+def session_cancel(*, session_id, user, reason, now=None):
+    """Cancel a session and every booking on it.
+
+    Returns the bookings whose people to contact, with their resident loaded and
+    `previous_status` telling whether they had a seat, an offer or a waitlist place.
+    """
+    now = now or timezone.now()
+    session = _lock_session(session_id)
+    if session.status == SessionStatus.CANCELLED:
+        raise BookingError(_("This session is already cancelled."), "already_cancelled")
+    if session.status == SessionStatus.HELD or session.ends_at <= now:
+        raise BookingError(_("A session that has taken place cannot be cancelled."), "held")
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.cancelled_by = user if user is not None and user.is_authenticated else None
+    session.cancel_reason = reason[:200]
+    session.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+
+    affected = list(
+        session.bookings.filter(status__in=CANCELLABLE_STATUSES)
+        .select_related("resident")
+        .order_by("created_at", "pk")
+    )
+    previous = {b.pk: b.status for b in affected}
+    for booking in affected:
+        booking.previous_status = booking.status  # shown on the contact list
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = CancelReason.SESSION_CANCELLED
+        booking.offer_expires_at = None
+        booking.updated_at = now
+    Booking.objects.bulk_update(
+        affected, ["status", "cancel_reason", "offer_expires_at", "updated_at"]
+    )
+    actor = user if user is not None and user.is_authenticated else None
+    BookingEvent.objects.bulk_create(
+        BookingEvent(
+            booking=b,
+            from_status=previous[b.pk],
+            to_status=BookingStatus.CANCELLED,
+            reason="session_cancelled",
+            note=reason[:200],
+            actor=actor,
+            at=now,
+        )
+        for b in affected
+    )
+    return affected
+
+
+@transaction.atomic
+def bookings_move_to_resident(*, keep, remove, user, now=None):
+    """Re-point a merged-away resident's bookings; where both hold the same session, keep one."""
+    now = now or timezone.now()
+    session_ids = sorted(
+        set(Booking.objects.filter(resident=remove).values_list("session_id", flat=True))
+    )
+    # Sessions before bookings, in id order: the lock order every booking verb uses.
+    sessions = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=session_ids)}
+    kept_sessions = set(
+        Booking.objects.filter(resident=keep, status__in=ACTIVE_STATUSES).values_list(
+            "session_id", flat=True
+        )
+    )
+    freed = []
+    for booking in Booking.objects.select_for_update().filter(resident=remove).order_by("pk"):
+        previous = booking.status
+        booking.resident = keep
+        if previous in ACTIVE_STATUSES and booking.session_id in kept_sessions:
+            booking.status = BookingStatus.CANCELLED
+            booking.cancel_reason = CancelReason.BY_STAFF
+            booking.offer_expires_at = None
+            booking.save()
+            _record(booking, previous, "merged_duplicate", user, f"resident {remove.pk} merged")
+            if previous in SEAT_STATUSES:
+                freed.append(sessions[booking.session_id])
+        else:
+            booking.save(update_fields=["resident", "updated_at"])
+            _record(booking, previous, "merged", user, f"resident {remove.pk} merged")
+    offered = []
+    for session in freed:
+        offered += _offer_free_seats(session, user, now)
+    return offered

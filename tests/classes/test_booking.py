@@ -1,6 +1,7 @@
 """Booking rules through the service functions: capacity, waitlist, offers, cancellations."""
 
 import datetime
+import sys
 import threading
 import uuid
 
@@ -264,6 +265,8 @@ def test_fifty_concurrent_connections_book_ten_seats_exactly(make, desk_user):
 
     def attempt(resident):
         try:
+            # Connect first, so that all fifty really start their transactions together.
+            connection.ensure_connection()
             barrier.wait(timeout=30)
             booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
         except Exception as exc:  # any error at all fails the test below
@@ -272,10 +275,16 @@ def test_fifty_concurrent_connections_book_ten_seats_exactly(make, desk_user):
             connections.close_all()
 
     threads = [threading.Thread(target=attempt, args=(r,)) for r in residents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # Switch threads often, so transactions interleave the way separate processes would.
+    previous_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(previous_interval)
 
     assert errors == []
     statuses = list(session.bookings.values_list("status", flat=True))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import Resident
@@ -169,6 +170,10 @@ class Series(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def weekday_name(self):
+        return WEEKDAYS[self.weekday]
 
 
 class SeriesPart(models.Model):

@@ -15,14 +15,33 @@ urlpatterns = [
     path("desk/offers/", desk.offer_list, name="offer_list"),
     path("desk/offers/<int:pk>/accept/", desk.offer_accept, name="offer_accept"),
     path("desk/offers/<int:pk>/decline/", desk.offer_decline, name="offer_decline"),
+    path(
+        "residents/<int:resident_id>/bookings/", desk.resident_bookings, name="resident_bookings"
+    ),
     # Sessions and planning
     path("sessions/", schedule.session_list, name="session_list"),
     path("sessions/<int:pk>/", schedule.session_detail, name="session_detail"),
     path("sessions/<int:pk>/cancel/", schedule.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/contacts/", schedule.session_contacts, name="session_contacts"),
     path("planning/", schedule.schedule, name="schedule"),
-    path("planning/sessions/new/", schedule.session_create, name="session_create"),
+    path("planning/sessions/new/", schedule.session_new, name="session_create"),
     path("planning/sessions/<int:pk>/edit/", schedule.session_edit, name="session_edit"),
-    path("planning/series/new/", schedule.series_create, name="series_create"),
+    path("planning/series/new/", schedule.series_new, name="series_create"),
     path("planning/series/<int:pk>/", schedule.series_detail, name="series_detail"),
-    path("planning/consultation/new/", schedule.consultation_create, name="consultation_create"),
+    path(
+        "planning/series/<int:pk>/exceptions/remove/",
+        schedule.series_exception_remove,
+        name="series_exception_remove",
+    ),
+    path(
+        "planning/series/<int:pk>/regenerate/",
+        schedule.series_regenerate_view,
+        name="series_regenerate",
+    ),
+    path("planning/consultation/new/", schedule.consultation_new, name="consultation_create"),
+    path(
+        "planning/consultation/<int:pk>/",
+        schedule.consultation_detail,
+        name="consultation_detail",
+    ),
 ]

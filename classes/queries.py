@@ -1,0 +1,228 @@
+"""Read-side functions for sessions: lists, rosters and planning overviews. Bounded queries."""
+
+import datetime
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
+from django.utils import timezone
+
+from classes.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CancelReason,
+    DeviceOS,
+    Series,
+    Session,
+    SessionStatus,
+)
+from classes.scheduling import local_datetime
+
+
+def sessions_filtered(
+    *,
+    date_from=None,
+    date_to=None,
+    venue_ids=None,
+    course_id=None,
+    category=None,
+    device_os=None,
+    seats_left_only=False,
+    include_cancelled=False,
+    scope=None,
+):
+    """Sessions with `seats_taken`, `waitlisted` and `seats_left`, course and venue loaded.
+
+    Dates are Asia/Tokyo calendar days, both ends included. `device_os` keeps courses for that
+    phone and courses for any phone. `scope` is `venue_scope(user)`: None means every venue.
+    """
+    sessions = Session.objects.with_seats().select_related("course", "venue")
+    if date_from:
+        sessions = sessions.filter(starts_at__gte=local_datetime(date_from, datetime.time.min))
+    if date_to:
+        next_day = date_to + datetime.timedelta(days=1)
+        sessions = sessions.filter(starts_at__lt=local_datetime(next_day, datetime.time.min))
+    if venue_ids:
+        sessions = sessions.filter(venue_id__in=venue_ids)
+    if course_id:
+        sessions = sessions.filter(course_id=course_id)
+    if category:
+        sessions = sessions.filter(course__category=category)
+    if device_os and device_os != DeviceOS.ANY:
+        sessions = sessions.filter(course__device_os__in=[device_os, DeviceOS.ANY])
+    if seats_left_only:
+        sessions = sessions.filter(seats_left__gt=0)
+    if not include_cancelled:
+        sessions = sessions.exclude(status=SessionStatus.CANCELLED)
+    if scope is not None:
+        sessions = sessions.filter(venue_id__in=scope)
+    return sessions.order_by("starts_at", "pk")
+
+
+def session_with_seats(pk):
+    """One session with its seat counts, course and venue; raises Session.DoesNotExist."""
+    return Session.objects.with_seats().select_related("course", "venue", "series").get(pk=pk)
+
+
+# Roster order: people with a seat, then open offers, then the waitlist in line.
+_ROSTER_RANK = Case(
+    When(status__in=[BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW], then=0),
+    When(status=BookingStatus.OFFERED, then=1),
+    When(status=BookingStatus.WAITLISTED, then=2),
+    default=3,
+    output_field=IntegerField(),
+)
+
+
+def session_roster(session, *, include_cancelled=False):
+    """The session's bookings with residents: seats first, then the waitlist in order."""
+    bookings = session.bookings.select_related("resident")
+    if not include_cancelled:
+        bookings = bookings.exclude(status=BookingStatus.CANCELLED)
+    return bookings.annotate(roster_rank=_ROSTER_RANK).order_by("roster_rank", "created_at", "pk")
+
+
+def session_contacts(session):
+    """People to tell that a session was cancelled, with the status they had before
+    (`previous_status`), taken from the booking history."""
+    before = BookingEvent.objects.filter(
+        booking=OuterRef("pk"), to_status=BookingStatus.CANCELLED
+    ).order_by("-at", "-pk")
+    return (
+        session.bookings.filter(
+            status=BookingStatus.CANCELLED, cancel_reason=CancelReason.SESSION_CANCELLED
+        )
+        .select_related("resident")
+        .annotate(previous_status=Subquery(before.values("from_status")[:1]))
+        .order_by("resident__kana_key", "pk")
+    )
+
+
+def series_overview():
+    """Series with their number of sessions, booked seats and first and last dates."""
+    return (
+        Series.objects.select_related("venue")
+        .annotate(
+            session_count=Count("sessions", distinct=True),
+            cancelled_count=Count(
+                "sessions", filter=Q(sessions__status=SessionStatus.CANCELLED), distinct=True
+            ),
+            seats_taken=Count(
+                "sessions__bookings",
+                filter=Q(sessions__bookings__status__in=SEAT_STATUSES),
+            ),
+        )
+        .order_by("-start_date", "title")
+    )
+
+
+def series_sessions(series):
+    return (
+        series.sessions.with_seats().select_related("course", "venue").order_by("starts_at", "pk")
+    )
+
+
+def consultation_slots(day):
+    return day.slots.with_seats().select_related("course", "venue").order_by("starts_at", "pk")
+
+
+# --- The booking desk ----------------------------------------------------------------------
+
+
+def sessions_for_desk(filters):
+    """Upcoming sessions open for booking, filtered as on the desk, with seat counts."""
+    now = timezone.now()
+    return (
+        sessions_filtered(**filters)
+        .filter(status=SessionStatus.SCHEDULED, starts_at__gt=now)
+        .select_related("series")
+    )
+
+
+def session_for_desk(session_id):
+    """The session the desk was sent to book (from a session page), if it is still bookable."""
+    try:
+        pk = int(session_id)
+    except (TypeError, ValueError):
+        return None
+    return sessions_for_desk({}).filter(pk=pk).first()
+
+
+def sessions_booked_by(resident, sessions):
+    """{session id: booking status} of the resident's active bookings among these sessions."""
+    return dict(
+        resident.bookings.filter(
+            session__in=[s.pk for s in sessions], status__in=ACTIVE_STATUSES
+        ).values_list("session_id", "status")
+    )
+
+
+def resident_bookings(resident, *, past_limit=10):
+    """The resident's upcoming bookings (with waitlist positions), recent past ones, and
+    their no-show count: what the desk needs while the caller is on the line."""
+    now = timezone.now()
+    base = resident.bookings.select_related("session__course", "session__venue")
+    upcoming = list(
+        base.filter(session__starts_at__gte=now)
+        .exclude(status=BookingStatus.CANCELLED)
+        .annotate(
+            waitlist_position=Case(
+                When(
+                    status=BookingStatus.WAITLISTED,
+                    then=Subquery(
+                        Booking.objects.filter(
+                            session_id=OuterRef("session_id"),
+                            status=BookingStatus.WAITLISTED,
+                            created_at__lte=OuterRef("created_at"),
+                        )
+                        .values("session_id")
+                        .annotate(n=Count("pk"))
+                        .values("n")[:1]
+                    ),
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("session__starts_at")
+    )
+    past = list(
+        base.filter(Q(session__starts_at__lt=now) | Q(status=BookingStatus.CANCELLED)).order_by(
+            "-session__starts_at"
+        )[:past_limit]
+    )
+    no_shows = resident.bookings.filter(status=BookingStatus.NO_SHOW).count()
+    return {"upcoming": upcoming, "past": past, "no_shows": no_shows}
+
+
+def booking_for_readback(pk):
+    return (
+        Booking.objects.select_related("resident", "session__course", "session__venue")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def series_bookings_of(booking):
+    """All bookings made together with this one when a series was booked as a whole."""
+    if booking.series_id is None:
+        return []
+    return list(
+        Booking.objects.filter(
+            resident_id=booking.resident_id,
+            series_id=booking.series_id,
+            status__in=ACTIVE_STATUSES,
+        )
+        .select_related("session__course", "session__venue")
+        .order_by("session__starts_at")
+    )
+
+
+def open_offers():
+    """Seats offered to waitlisted residents and not yet answered, soonest expiry first."""
+    return (
+        Booking.objects.filter(status=BookingStatus.OFFERED)
+        .select_related("resident", "session__course", "session__venue")
+        .order_by("offer_expires_at", "pk")
+    )

@@ -1,7 +1,7 @@
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import TemplatesSetting
 
 
-class TsunaguFormRenderer(DjangoTemplates):
+class TsunaguFormRenderer(TemplatesSetting):
     """Every form renders the same way: a `.field` block per field, errors next to it."""
 
     form_template_name = "forms/div.html"

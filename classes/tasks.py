@@ -1,0 +1,8 @@
+"""django-q2 tasks of the classes app. They call services and are safe to run again."""
+
+from classes.booking import offers_expire
+
+
+def expire_offers():
+    """Close waitlist offers whose time is up and pass the seats on; returns how many moved on."""
+    return len(offers_expire())

@@ -125,9 +125,7 @@ class Series(models.Model):
         Course, through="SeriesPart", verbose_name=_("courses"), related_name="series"
     )
     frequency = models.CharField(_("repeats"), max_length=12, choices=Frequency.choices)
-    weekday = models.PositiveSmallIntegerField(
-        _("weekday"), help_text=_("0 = Monday … 6 = Sunday")
-    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 = Monday … 6 = Sunday"))
     nth_week = models.PositiveSmallIntegerField(
         _("week of the month"), null=True, blank=True, help_text=_("1–5, for monthly series")
     )
@@ -141,9 +139,7 @@ class Series(models.Model):
         default=False,
         help_text=_("Residents book every part together (e.g. introduction → basics → advanced)."),
     )
-    skip_holidays = models.BooleanField(
-        _("skip public holidays and New Year"), default=True
-    )
+    skip_holidays = models.BooleanField(_("skip public holidays and New Year"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -162,8 +158,7 @@ class Series(models.Model):
             ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="series_weekday_valid"),
             models.CheckConstraint(
-                condition=~Q(frequency="monthly_nth")
-                | Q(nth_week__gte=1, nth_week__lte=5),
+                condition=~Q(frequency="monthly_nth") | Q(nth_week__gte=1, nth_week__lte=5),
                 name="series_monthly_has_nth_week",
             ),
         ]
@@ -418,9 +413,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["session", "status"], name="booking_session_status"),
             models.Index(fields=["resident", "status"], name="booking_resident_status"),
-            models.Index(
-                fields=["status", "offer_expires_at"], name="booking_offer_expiry"
-            ),
+            models.Index(fields=["status", "offer_expires_at"], name="booking_offer_expiry"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -15,9 +15,7 @@ urlpatterns = [
     path("desk/offers/", desk.offer_list, name="offer_list"),
     path("desk/offers/<int:pk>/accept/", desk.offer_accept, name="offer_accept"),
     path("desk/offers/<int:pk>/decline/", desk.offer_decline, name="offer_decline"),
-    path(
-        "residents/<int:resident_id>/bookings/", desk.resident_bookings, name="resident_bookings"
-    ),
+    path("residents/<int:resident_id>/bookings/", desk.resident_bookings, name="resident_bookings"),
     # Sessions and planning
     path("sessions/", schedule.session_list, name="session_list"),
     path("sessions/<int:pk>/", schedule.session_detail, name="session_detail"),

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -25,6 +27,36 @@ def age_band_for(age):
         if age >= lower:
             label = band
     return label
+
+
+# Japanese eras as seniors give their birth year ("昭和25年生まれ"): name, letter, first day.
+ERAS = [
+    ("令和", "R", datetime.date(2019, 5, 1)),
+    ("平成", "H", datetime.date(1989, 1, 8)),
+    ("昭和", "S", datetime.date(1926, 12, 25)),
+    ("大正", "T", datetime.date(1912, 7, 30)),
+    ("明治", "M", datetime.date(1868, 1, 25)),
+]
+
+
+def era_year(era, number):
+    """Western year of an era year ("昭和", 25 -> 1950), or None."""
+    for name, letter, first_day in ERAS:
+        if era in (name, letter):
+            return first_day.year + number - 1
+    return None
+
+
+def era_label(year, day=None):
+    """The era year of a birth date or year ("昭和25年"); mid-year decides for a bare year."""
+    if not year:
+        return ""
+    day = day or datetime.date(year, 7, 1)
+    for name, _letter, first_day in ERAS:
+        if day >= first_day:
+            number = day.year - first_day.year + 1
+            return f"{name}{'元' if number == 1 else number}年"
+    return ""
 
 
 class Gender(models.TextChoices):
@@ -117,10 +149,14 @@ class Resident(models.Model):
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["phone_mobile"], name="resident_mobile_prefix", opclasses=["varchar_pattern_ops"]
+                fields=["phone_mobile"],
+                name="resident_mobile_prefix",
+                opclasses=["varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["phone_home"], name="resident_home_prefix", opclasses=["varchar_pattern_ops"]
+                fields=["phone_home"],
+                name="resident_home_prefix",
+                opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["birth_year"], name="resident_birth_year"),
         ]
@@ -131,20 +167,13 @@ class Resident(models.Model):
                 name="resident_birth_year_plausible",
             ),
             models.CheckConstraint(
-                condition=~models.Q(merged_into=models.F("id")), name="resident_not_merged_into_self"
+                condition=~models.Q(merged_into=models.F("id")),
+                name="resident_not_merged_into_self",
             ),
         ]
 
     def __str__(self):
         return self.full_name
-
-    def refresh_derived(self):
-        """Recompute the derived fields; save() calls it, bulk loaders call it themselves."""
-        if self.birth_date:
-            self.birth_year = self.birth_date.year
-        self.kana_key = normalize_kana(self.family_name_kana + self.given_name_kana)
-        self.given_kana_key = normalize_kana(self.given_name_kana)
-        self.name_key = normalize_name(self.family_name + self.given_name)
 
     def save(self, *args, **kwargs):
         self.refresh_derived()
@@ -157,6 +186,14 @@ class Resident(models.Model):
                 "updated_at",
             }
         super().save(*args, **kwargs)
+
+    def refresh_derived(self):
+        """Recompute the derived fields; save() calls it, bulk loaders call it themselves."""
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
+        self.kana_key = normalize_kana(self.family_name_kana + self.given_name_kana)
+        self.given_kana_key = normalize_kana(self.given_name_kana)
+        self.name_key = normalize_name(self.family_name + self.given_name)
 
     @property
     def full_name(self):
@@ -183,6 +220,11 @@ class Resident(models.Model):
     @property
     def age_band(self):
         return age_band_for(self.age)
+
+    @property
+    def birth_era(self):
+        """The birth year in the Japanese era, e.g. 昭和25年."""
+        return era_label(self.birth_year, self.birth_date)
 
     @property
     def phone_mobile_display(self):
@@ -213,6 +255,8 @@ class ResidentEvent(models.Model):
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     detail = models.TextField(blank=True)
+    # Names of the Resident fields an edit changed, or a merge copied over; shown as labels.
+    fields = models.JSONField(default=list, blank=True)
     other = models.ForeignKey(
         Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -228,4 +272,3 @@ class ResidentEvent(models.Model):
 
     def __str__(self):
         return f"{self.resident_id} {self.kind}"
-

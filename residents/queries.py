@@ -1,0 +1,253 @@
+"""Read side of the resident registry: search as the desk types, duplicates, history."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import jaconv
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from residents.models import Resident, era_year
+from residents.normalize import normalize_kana, normalize_name, phone_digits, phone_prefix_e164
+
+EARLIEST_BIRTH_YEAR = 1900
+# A partly typed phone number needs this many digits before it narrows anything down.
+PHONE_MIN_DIGITS = 3
+
+_TOKEN_SPLIT = re.compile(r"[\s,、]+")
+_KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30fc]+$")
+_PHONE_START = re.compile(r"^[+0]")
+_YEAR = re.compile(r"^(\d{4})年?(生まれ)?$")
+_ERA_YEAR = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHR])(\d{1,2}|元)年?(生まれ)?$")
+_ASCII_LETTERS = re.compile(r"^[a-z]+$")
+
+
+@dataclass
+class SearchTerms:
+    """What a search box text means: kana, other name text, phone prefixes and birth years."""
+
+    kana: list = field(default_factory=list)
+    names: list = field(default_factory=list)
+    phones: list = field(default_factory=list)
+    years: list = field(default_factory=list)
+    # Something was typed that can match nobody (e.g. "12" or a year in the future).
+    unmatchable: bool = False
+
+    @property
+    def empty(self):
+        return not (self.kana or self.names or self.phones or self.years)
+
+
+def _max_phone_digits(digits):
+    if digits.startswith("+81"):
+        return 12  # 81 + a ten-digit national number
+    if digits.startswith("+"):
+        return 15  # E.164 maximum
+    return 11  # 0 + ten digits (mobile); landlines have one fewer
+
+
+def _digit_count(digits):
+    return len(digits.lstrip("+"))
+
+
+def parse_search(text):
+    """Split what the desk typed into search terms.
+
+    Phone numbers typed with spaces ("+81 90 1234 5678") are put back together; consecutive
+    kana words ("やまだ たろう") join into one reading, as do consecutive kanji words.
+    """
+    terms = SearchTerms()
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    tokens = [t for t in _TOKEN_SPLIT.split(text) if t]
+    kana_run, name_run = [], []
+
+    def close_runs():
+        if kana_run:
+            terms.kana.append("".join(kana_run))
+            kana_run.clear()
+        if name_run:
+            terms.names.append("".join(name_run))
+            name_run.clear()
+
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        digits = phone_digits(token)
+        if digits and _PHONE_START.match(digits):
+            close_runs()
+            # Glue the following digit groups on while they still fit in one number.
+            while i < len(tokens):
+                more = phone_digits(tokens[i])
+                if not more or more.startswith("+"):
+                    break
+                joined = digits + more
+                if _digit_count(joined) > _max_phone_digits(digits):
+                    break
+                digits = joined
+                i += 1
+            if _digit_count(digits) >= PHONE_MIN_DIGITS:
+                terms.phones.append(phone_prefix_e164(digits))
+            continue
+        year_match = _YEAR.match(token)
+        era_match = _ERA_YEAR.match(token.upper()) if not year_match else None
+        if year_match or era_match:
+            close_runs()
+            if year_match:
+                year = int(year_match.group(1))
+            else:
+                number = era_match.group(2)
+                year = era_year(era_match.group(1), 1 if number == "元" else int(number))
+            if EARLIEST_BIRTH_YEAR <= year <= timezone.localdate().year:
+                terms.years.append(year)
+            else:
+                terms.unmatchable = True
+            continue
+        if digits:
+            # Digits that are neither a phone number start nor a plausible year.
+            close_runs()
+            if len(digits) >= PHONE_MIN_DIGITS:
+                terms.unmatchable = True
+            continue
+        kana = normalize_kana(token)
+        if _KANA_ONLY.match(kana):
+            if name_run:
+                close_runs()
+            kana_run.append(kana)
+        else:
+            if kana_run:
+                close_runs()
+            name_run.append(normalize_name(token))
+    close_runs()
+    return terms
+
+
+def _kana_match(kana):
+    condition = Q(kana_key__startswith=kana) | Q(given_kana_key__startswith=kana)
+    rank = Case(
+        When(kana_key=kana, then=Value(0)),
+        When(kana_key__startswith=kana, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return condition, rank
+
+
+def _name_match(name):
+    condition = Q(name_key__contains=name)
+    whens = [When(name_key=name, then=Value(0)), When(name_key__startswith=name, then=Value(1))]
+    # Romaji typed with the input method off ("yamada") also searches the reading.
+    if _ASCII_LETTERS.match(name):
+        kana = jaconv.alphabet2kana(name)
+        if _KANA_ONLY.match(kana):
+            condition |= Q(kana_key__startswith=kana) | Q(given_kana_key__startswith=kana)
+            whens += [
+                When(kana_key=kana, then=Value(0)),
+                When(kana_key__startswith=kana, then=Value(1)),
+                When(given_kana_key__startswith=kana, then=Value(2)),
+            ]
+    return condition, Case(*whens, default=Value(3), output_field=IntegerField())
+
+
+def _phone_match(prefix):
+    condition = Q(phone_mobile__startswith=prefix) | Q(phone_home__startswith=prefix)
+    rank = Case(
+        When(Q(phone_mobile=prefix) | Q(phone_home=prefix), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return condition, rank
+
+
+def resident_search(text, *, limit=None):
+    """Active residents matching what the desk typed, best matches first, in one query.
+
+    Every term must match. Exact kana or phone matches rank first, then prefixes, then a given
+    name or a name containing the text; ties go by kana. Prefix matches use `startswith`, so
+    PostgreSQL answers them from the varchar_pattern_ops indexes.
+    """
+    limit = limit or settings.RESIDENT_SEARCH_LIMIT
+    terms = parse_search(text)
+    if terms.empty or terms.unmatchable:
+        return []
+    condition = Q()
+    ranks = []
+    for kana in terms.kana:
+        match, rank = _kana_match(kana)
+        condition &= match
+        ranks.append(rank)
+    for name in terms.names:
+        match, rank = _name_match(name)
+        condition &= match
+        ranks.append(rank)
+    for prefix in terms.phones:
+        match, rank = _phone_match(prefix)
+        condition &= match
+        ranks.append(rank)
+    for year in terms.years:
+        condition &= Q(birth_year=year)
+    queryset = Resident.objects.active().filter(condition)
+    if ranks:
+        total = ranks[0]
+        for rank in ranks[1:]:
+            total = total + rank
+        queryset = queryset.annotate(match_rank=total).order_by("match_rank", "kana_key", "pk")
+    else:
+        queryset = queryset.order_by("kana_key", "pk")
+    return list(queryset[:limit])
+
+
+def residents_recent(*, limit=None):
+    """The most recently registered active residents, newest first."""
+    limit = limit or settings.RESIDENT_SEARCH_LIMIT
+    return list(Resident.objects.active().order_by("-pk")[:limit])
+
+
+def resident_duplicates(
+    *, family_name_kana, given_name_kana, birth_year, phones, exclude_id=None, limit=10
+):
+    """Active residents that are probably the same person.
+
+    Same phone number (in either field), or the same full reading and birth year. A record
+    without a birth year on either side cannot rule the match out, so it counts too.
+    """
+    phones = [p for p in phones if p]
+    condition = Q()
+    if phones:
+        condition |= Q(phone_mobile__in=phones) | Q(phone_home__in=phones)
+    kana_key = normalize_kana((family_name_kana or "") + (given_name_kana or ""))
+    if kana_key:
+        if birth_year:
+            condition |= Q(kana_key=kana_key) & (
+                Q(birth_year=birth_year) | Q(birth_year__isnull=True)
+            )
+        else:
+            condition |= Q(kana_key=kana_key)
+    if not condition:
+        return []
+    queryset = Resident.objects.active().filter(condition)
+    if exclude_id is not None:
+        queryset = queryset.exclude(pk=exclude_id)
+    return list(queryset.order_by("kana_key", "pk")[:limit])
+
+
+def resident_for_page(pk):
+    """One resident with what its pages show alongside it, or Resident.DoesNotExist."""
+    return Resident.objects.select_related("merged_into", "created_by").get(pk=pk)
+
+
+def residents_pair(first_id, second_id):
+    """Two residents for a side-by-side comparison, in the order asked, in one query."""
+    found = Resident.objects.select_related("merged_into").in_bulk([first_id, second_id])
+    return found.get(first_id), found.get(second_id)
+
+
+def resident_history(resident):
+    """The record's history, newest first, with the labels of changed fields."""
+    labels = {f.name: f.verbose_name for f in Resident._meta.get_fields() if f.concrete}
+    events = list(resident.events.select_related("actor", "other"))
+    for event in events:
+        event.field_labels = [labels.get(name, name) for name in event.fields]
+    return events

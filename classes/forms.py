@@ -145,7 +145,7 @@ class SessionForm(forms.Form):
     )
 
     def __init__(self, *args, session=None, **kwargs):
-        if session is not None and not args and "data" not in kwargs:
+        if session is not None:
             start = timezone.localtime(session.starts_at)
             end = timezone.localtime(session.ends_at)
             kwargs["initial"] = {

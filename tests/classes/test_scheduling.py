@@ -218,7 +218,9 @@ def test_series_sessions_are_tokyo_wall_clock_stored_in_utc(make, dx_user):
 def test_series_create_refuses_a_rule_without_any_date(make, dx_user):
     # The only Monday in range is 24 Nov 2025, a substitute holiday.
     with pytest.raises(ScheduleError) as error:
-        make_series(make, dx_user, weekday=MON, start_date=D(2025, 11, 24), end_date=D(2025, 11, 24))
+        make_series(
+            make, dx_user, weekday=MON, start_date=D(2025, 11, 24), end_date=D(2025, 11, 24)
+        )
     assert error.value.message
     assert not Series.objects.exists()
 
@@ -325,7 +327,9 @@ def test_regenerate_leaves_past_sessions_alone(make, dx_user):
 
 
 @pytest.mark.parametrize(
-    "day, action", [(D(2030, 4, 10), SKIP), (D(2030, 4, 16), ADD)], ids=["skip-off-rule", "add-on-rule"]
+    "day, action",
+    [(D(2030, 4, 10), SKIP), (D(2030, 4, 16), ADD)],
+    ids=["skip-off-rule", "add-on-rule"],
 )
 def test_exception_must_change_something(make, dx_user, day, action):
     series = future_series(make, dx_user)
@@ -384,7 +388,9 @@ def test_consultation_day_needs_a_consultation_course(make, dx_user):
     "start, end, minutes, field",
     [(T(15, 0), T(13, 0), 30, "end_time"), (T(13, 0), T(13, 20), 30, "slot_minutes")],
 )
-def test_consultation_day_refuses_times_that_give_no_slot(make, dx_user, start, end, minutes, field):
+def test_consultation_day_refuses_times_that_give_no_slot(
+    make, dx_user, start, end, minutes, field
+):
     with pytest.raises(ScheduleError) as error:
         consultation_day_create(
             course=consultation_course(make),

@@ -8,8 +8,10 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _japanese_by_default(settings):
+def _test_settings(settings):
     settings.LANGUAGE_CODE = "ja"
+    # Password hashing is deliberately slow; tests create users all the time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _user(django_user_model, username, role=None, **extra):

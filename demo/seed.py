@@ -206,6 +206,7 @@ CONSULTATION_DAYS = [
     ("togo", THU, 1, T(10), T(12), 2),
 ]
 SLOT_MINUTES = 30
+PLAN_AHEAD = datetime.timedelta(days=90)
 
 # A typhoon took one past session; one upcoming session is cancelled for building works.
 TYPHOON_REASON = "台風接近のため中止"
@@ -225,12 +226,19 @@ def fiscal_year_bounds(day):
     return datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31)
 
 
-def seed_demo(*, small=False, seed=RANDOM_SEED, now=None):
+def planning_window(today):
+    """The dates the demo plans sessions for: the current fiscal year, running on into the
+    next one when it is nearly over, so there is always something ahead to book."""
+    start, end = fiscal_year_bounds(today)
+    return start, max(end, today + PLAN_AHEAD)
+
+
+def seed_demo(*, small=False, seed=RANDOM_SEED):
     users = ensure_users()
     if Venue.objects.filter(name=MARKER_VENUE).exists():
         return SeedResult(created=False, counts=demo_counts())
     with transaction.atomic():
-        _Builder(users, small=small, seed=seed, now=now or timezone.now()).build()
+        _Builder(users, small=small, seed=seed, now=timezone.now()).build()
     return SeedResult(created=True, counts=demo_counts())
 
 
@@ -286,6 +294,7 @@ class _Builder:
         self.now = now
         self.today = timezone.localdate(now)
         self.fy_start, self.fy_end = fiscal_year_bounds(self.today)
+        self.plan_start, self.plan_end = planning_window(self.today)
         # resident id -> local dates they are booked on; nobody comes twice in a day.
         self.busy = {}
 
@@ -334,8 +343,8 @@ class _Builder:
                 frequency=frequency,
                 weekday=weekday,
                 nth_week=nth,
-                start_date=self.fy_start,
-                end_date=self.fy_end,
+                start_date=self.plan_start,
+                end_date=self.plan_end,
                 start_time=start,
                 end_time=end,
                 capacity=capacity,
@@ -371,8 +380,8 @@ class _Builder:
                 frequency=MN,
                 weekday=weekday,
                 nth_week=nth,
-                start_date=self.fy_start,
-                end_date=self.fy_end,
+                start_date=self.plan_start,
+                end_date=self.plan_end,
                 skip_holidays=True,
             )
             for day in dates:
@@ -561,13 +570,14 @@ class _Builder:
 
         # The first caller on the first full session cancels: the seat is offered to the
         # first person waiting, and the desk sees them on the call list.
-        first = Booking.objects.filter(session=showcase[0], status=BookingStatus.BOOKED).first()
-        booking_cancel(
-            booking_id=first.pk,
-            user=self.desk,
-            reason=CancelReason.BY_RESIDENT,
-            note="体調がすぐれないため",
-        )
+        if showcase:
+            first = Booking.objects.filter(session=showcase[0], status=BookingStatus.BOOKED)[0]
+            booking_cancel(
+                booking_id=first.pk,
+                user=self.desk,
+                reason=CancelReason.BY_RESIDENT,
+                note="体調がすぐれないため",
+            )
         # A few ordinary cancellations elsewhere (no one waiting, so the seat simply frees).
         others = Booking.objects.filter(
             status=BookingStatus.BOOKED, session__starts_at__gt=self.now

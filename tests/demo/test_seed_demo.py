@@ -19,7 +19,7 @@ from classes.models import (
     SessionStatus,
     Venue,
 )
-from demo.seed import DEMO_PASSWORD, fiscal_year_bounds
+from demo.seed import DEMO_PASSWORD, planning_window
 from residents.models import Resident, ResidentEvent
 from residents.queries import resident_search
 
@@ -79,11 +79,11 @@ def test_demo_users_log_in_with_their_roles(client):
 def test_a_year_of_sessions_with_the_past_held():
     seed()
     now = timezone.now()
-    fy_start, fy_end = fiscal_year_bounds(timezone.localdate(now))
+    first_day, last_day = planning_window(timezone.localdate(now))
     sessions = Session.objects.all()
     assert 150 <= sessions.count() <= 300
     days = {timezone.localdate(s.starts_at) for s in sessions}
-    assert min(days) >= fy_start and max(days) <= fy_end
+    assert min(days) >= first_day and max(days) <= last_day
     assert not sessions.filter(ends_at__lte=now, status=SessionStatus.SCHEDULED).exists()
     assert not sessions.filter(starts_at__gt=now, status=SessionStatus.HELD).exists()
     # Consultation days are cut into 30-minute slots.

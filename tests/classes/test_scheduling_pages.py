@@ -370,3 +370,42 @@ def test_consultation_day_refuses_other_courses_and_bad_times(dx_client, make):
     page = response.content.decode()
     assert "終了時刻は開始時刻より後にしてください。" in page and 'value="16:00"' in page
     assert not ConsultationDay.objects.exists()
+
+
+def test_series_and_consultation_pages_do_not_grow_with_sessions(dx_client, desk_user, make):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert dx_client.get(url).status_code == 200
+        return len(captured)
+
+    short = make_future_series(dx_client, make)
+    data = series_post(
+        make.venue(),
+        make.course(),
+        action="create",
+        title="長いシリーズ",
+        weekday="1",
+        start_date="2030-04-01",
+        end_date="2030-09-30",
+    )
+    dx_client.post(reverse("classes:series_create"), data)
+    long = Series.objects.get(title="長いシリーズ")
+    for session in long.sessions.all()[:5]:
+        booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
+    assert long.sessions.count() > 20
+    short_count = queries_for(reverse("classes:series_detail", args=[short.pk]))
+    assert queries_for(reverse("classes:series_detail", args=[long.pk])) == short_count
+
+    course, venue = make.course(category=Category.CONSULTATION), make.venue()
+    for date, end in (("2030-05-14", "14:00"), ("2030-05-21", "17:00")):
+        dx_client.post(
+            reverse("classes:consultation_create"),
+            consultation_post(course, venue, date=date, end_time=end),
+        )
+    small, big = ConsultationDay.objects.order_by("end_time")
+    assert queries_for(reverse("classes:consultation_detail", args=[small.pk])) == queries_for(
+        reverse("classes:consultation_detail", args=[big.pk])
+    )

@@ -307,6 +307,9 @@ def series_exception_set(*, series_id, date, action, note="", user):
         raise ScheduleError(_("Choose what to change on this date."), field="action")
     if date is None:
         raise ScheduleError(_("Please enter a date."), field="date")
+    if date < timezone.localdate():
+        # Past sessions are history; regenerating never touches them.
+        raise ScheduleError(_("Only today or later dates can be changed."), field="date")
     others = [exc for exc in series.exceptions.all() if exc.date != date]
     rule_dates = {planned.date for planned in _calendar_of(series, others) if planned.held}
     if action == SeriesException.Action.SKIP and date not in rule_dates:

@@ -268,11 +268,11 @@ def _series_page(request, series, exception_form):
             exceptions=exceptions,
         )
     )
+    today = timezone.localdate()
     for session in sessions:
         # Off the rule but kept because people booked it: staff should cancel it properly.
-        session.off_rule = (
-            not session.is_cancelled and timezone.localdate(session.starts_at) not in wanted
-        )
+        day = timezone.localdate(session.starts_at)
+        session.off_rule = not session.is_cancelled and day >= today and day not in wanted
     return render(
         request,
         "classes/series_detail.html",

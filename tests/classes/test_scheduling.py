@@ -326,6 +326,27 @@ def test_regenerate_leaves_past_sessions_alone(make, dx_user):
     assert past_day in local_dates(series)
 
 
+def test_past_dates_cannot_be_changed(make, dx_user):
+    today = timezone.localdate()
+    series = make_series(
+        make,
+        dx_user,
+        weekday=today.weekday(),
+        start_date=today - datetime.timedelta(days=14),
+        end_date=today + datetime.timedelta(days=14),
+        skip_holidays=False,
+    )
+    with pytest.raises(ScheduleError) as error:
+        series_exception_set(
+            series_id=series.pk,
+            date=today - datetime.timedelta(days=7),
+            action=SKIP,
+            user=dx_user,
+        )
+    assert error.value.field == "date"
+    assert not series.exceptions.exists()
+
+
 @pytest.mark.parametrize(
     "day, action",
     [(D(2030, 4, 10), SKIP), (D(2030, 4, 16), ADD)],

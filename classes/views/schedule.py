@@ -221,14 +221,15 @@ def series_new(request):
             except ScheduleError as error:
                 _form_error(form, error, {"courses": "course_1"})
             else:
+                count = series.sessions.count()
                 messages.success(
                     request,
                     ngettext(
                         "The series is created with %(count)d session.",
                         "The series is created with %(count)d sessions.",
-                        series.sessions.count(),
+                        count,
                     )
-                    % {"count": series.sessions.count()},
+                    % {"count": count},
                 )
                 return redirect("classes:series_detail", pk=series.pk)
         else:
@@ -366,14 +367,15 @@ def consultation_new(request):
         except ScheduleError as error:
             _form_error(form, error)
         else:
+            count = day.slots.count()
             messages.success(
                 request,
                 ngettext(
                     "The consultation day is created with %(count)d slot.",
                     "The consultation day is created with %(count)d slots.",
-                    day.slots.count(),
+                    count,
                 )
-                % {"count": day.slots.count()},
+                % {"count": count},
             )
             return redirect("classes:consultation_detail", pk=day.pk)
     return render(request, "classes/consultation_form.html", {"form": form})

@@ -10,7 +10,13 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from residents.models import Resident, era_year
-from residents.normalize import normalize_kana, normalize_name, phone_digits, phone_prefix_e164
+from residents.normalize import (
+    normalize_kana,
+    normalize_name,
+    parse_phone,
+    phone_digits,
+    phone_prefix_e164,
+)
 
 EARLIEST_BIRTH_YEAR = 1900
 # A partly typed phone number needs this many digits before it narrows anything down.
@@ -124,79 +130,69 @@ def parse_search(text):
     return terms
 
 
-def _kana_match(kana):
-    condition = Q(kana_key__startswith=kana) | Q(given_kana_key__startswith=kana)
-    rank = Case(
-        When(kana_key=kana, then=Value(0)),
-        When(kana_key__startswith=kana, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return condition, rank
+# Each term is a list of conditions, best match first; a resident matches the term if any
+# condition holds, and ranks by the first one that does.
 
 
-def _name_match(name):
-    condition = Q(name_key__contains=name)
-    whens = [When(name_key=name, then=Value(0)), When(name_key__startswith=name, then=Value(1))]
+def _kana_term(kana):
+    return [
+        Q(kana_key=kana),
+        Q(kana_key__startswith=kana),
+        Q(given_kana_key__startswith=kana),
+    ]
+
+
+def _name_term(name):
+    term = [Q(name_key=name), Q(name_key__startswith=name)]
     # Romaji typed with the input method off ("yamada") also searches the reading.
-    if _ASCII_LETTERS.match(name):
-        kana = jaconv.alphabet2kana(name)
-        if _KANA_ONLY.match(kana):
-            condition |= Q(kana_key__startswith=kana) | Q(given_kana_key__startswith=kana)
-            whens += [
-                When(kana_key=kana, then=Value(0)),
-                When(kana_key__startswith=kana, then=Value(1)),
-                When(given_kana_key__startswith=kana, then=Value(2)),
-            ]
-    return condition, Case(*whens, default=Value(3), output_field=IntegerField())
+    kana = jaconv.alphabet2kana(name) if _ASCII_LETTERS.match(name) else ""
+    if kana and _KANA_ONLY.match(kana):
+        term = [*_kana_term(kana), *term]
+    return [*term, Q(name_key__contains=name)]
 
 
-def _phone_match(prefix):
-    condition = Q(phone_mobile__startswith=prefix) | Q(phone_home__startswith=prefix)
-    rank = Case(
-        When(Q(phone_mobile=prefix) | Q(phone_home=prefix), then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return condition, rank
+def _phone_term(prefix):
+    any_prefix = Q(phone_mobile__startswith=prefix) | Q(phone_home__startswith=prefix)
+    if parse_phone(prefix) is None:
+        return [any_prefix]  # a partial number has no exact match to put first
+    return [Q(phone_mobile=prefix) | Q(phone_home=prefix), any_prefix]
+
+
+def _any(conditions):
+    result = Q()
+    for condition in conditions:
+        result |= condition
+    return result
 
 
 def resident_search(text, *, limit=None):
     """Active residents matching what the desk typed, best matches first, in one query.
 
-    Every term must match. Exact kana or phone matches rank first, then prefixes, then a given
-    name or a name containing the text; ties go by kana. Prefix matches use `startswith`, so
-    PostgreSQL answers them from the varchar_pattern_ops indexes.
+    Every term must match. The first kana term (else phone, else name) ranks the results:
+    exact match, then prefix, then given name or a name containing the text; ties go by kana.
+    Prefix matches use `startswith`, which PostgreSQL answers from the varchar_pattern_ops
+    indexes; a ranked search then sorts only the residents those indexes found.
     """
     limit = limit or settings.RESIDENT_SEARCH_LIMIT
     terms = parse_search(text)
     if terms.empty or terms.unmatchable:
         return []
-    condition = Q()
-    ranks = []
-    for kana in terms.kana:
-        match, rank = _kana_match(kana)
-        condition &= match
-        ranks.append(rank)
-    for name in terms.names:
-        match, rank = _name_match(name)
-        condition &= match
-        ranks.append(rank)
-    for prefix in terms.phones:
-        match, rank = _phone_match(prefix)
-        condition &= match
-        ranks.append(rank)
-    for year in terms.years:
-        condition &= Q(birth_year=year)
-    queryset = Resident.objects.active().filter(condition)
-    if ranks:
-        total = ranks[0]
-        for rank in ranks[1:]:
-            total = total + rank
-        queryset = queryset.annotate(match_rank=total).order_by("match_rank", "kana_key", "pk")
-    else:
-        queryset = queryset.order_by("kana_key", "pk")
-    return list(queryset[:limit])
+    ranked = (
+        [_kana_term(k) for k in terms.kana]
+        + [_phone_term(p) for p in terms.phones]
+        + [_name_term(n) for n in terms.names]
+    )
+    queryset = Resident.objects.active().filter(
+        *[_any(term) for term in ranked], *[Q(birth_year=y) for y in terms.years]
+    )
+    order = ["kana_key", "pk"]
+    if ranked and len(ranked[0]) > 1:
+        rank = Case(
+            *[When(condition, then=Value(i)) for i, condition in enumerate(ranked[0])],
+            output_field=IntegerField(),
+        )
+        order = [rank, *order]
+    return list(queryset.order_by(*order)[:limit])
 
 
 def residents_recent(*, limit=None):

@@ -1,0 +1,175 @@
+"""Every page, opened by every role: allowed roles get in, the others get 403, nobody a 500.
+
+The table below must name every page of our apps; a new page that is not listed fails
+`test_every_page_is_in_the_table`, so access is decided on purpose, not by accident.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth.views import redirect_to_login
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from accounts.access import Perm
+from classes.booking import booking_create
+from classes.models import ConsultationDay, Series
+
+pytestmark = pytest.mark.django_db
+
+# url name -> (permission needed, argument key). None = any logged-in user.
+PAGES = {
+    "home": (None, None),
+    "residents:list": (Perm.RESIDENTS_VIEW, None),
+    "residents:search": (Perm.RESIDENTS_VIEW, None),
+    "residents:create": (Perm.RESIDENTS_EDIT, None),
+    "residents:detail": (Perm.RESIDENTS_VIEW, "resident"),
+    "residents:edit": (Perm.RESIDENTS_EDIT, "resident"),
+    "residents:merge": (Perm.RESIDENTS_MERGE, "resident"),
+    "classes:desk": (Perm.BOOKINGS_MANAGE, None),
+    "classes:desk_resident": (Perm.BOOKINGS_MANAGE, "resident"),
+    "classes:desk_sessions": (Perm.BOOKINGS_MANAGE, None),
+    "classes:desk_book": (Perm.BOOKINGS_MANAGE, None),
+    "classes:booking_done": (Perm.BOOKINGS_MANAGE, "booking"),
+    "classes:booking_cancel": (Perm.BOOKINGS_MANAGE, "booking"),
+    "classes:offer_list": (Perm.BOOKINGS_MANAGE, None),
+    "classes:offer_accept": (Perm.BOOKINGS_MANAGE, "booking"),
+    "classes:offer_decline": (Perm.BOOKINGS_MANAGE, "booking"),
+    "classes:resident_bookings": (Perm.RESIDENTS_VIEW, "resident"),
+    "classes:session_list": (Perm.SESSIONS_VIEW, None),
+    "classes:session_detail": (Perm.SESSIONS_VIEW, "session"),
+    "classes:session_cancel": (Perm.SESSIONS_CANCEL, "session"),
+    "classes:session_contacts": (Perm.SESSIONS_VIEW, "session"),
+    "classes:schedule": (Perm.SCHEDULE_EDIT, None),
+    "classes:session_create": (Perm.SCHEDULE_EDIT, None),
+    "classes:session_edit": (Perm.SCHEDULE_EDIT, "session"),
+    "classes:series_create": (Perm.SCHEDULE_EDIT, None),
+    "classes:series_detail": (Perm.SCHEDULE_EDIT, "series"),
+    "classes:series_exception_remove": (Perm.SCHEDULE_EDIT, "series"),
+    "classes:series_regenerate": (Perm.SCHEDULE_EDIT, "series"),
+    "classes:consultation_create": (Perm.SCHEDULE_EDIT, None),
+    "classes:consultation_detail": (Perm.SCHEDULE_EDIT, "consultation"),
+}
+# Which roles hold which permission: the table the access module implements, restated here
+# so a change to it is a visible change to this test.
+ROLES = {
+    "desk": {
+        Perm.RESIDENTS_VIEW,
+        Perm.RESIDENTS_EDIT,
+        Perm.RESIDENTS_MERGE,
+        Perm.SESSIONS_VIEW,
+        Perm.BOOKINGS_MANAGE,
+    },
+    "venue": {Perm.SESSIONS_VIEW},
+    "volunteer": set(),
+    "dx": {
+        Perm.RESIDENTS_VIEW,
+        Perm.RESIDENTS_EDIT,
+        Perm.RESIDENTS_MERGE,
+        Perm.SESSIONS_VIEW,
+        Perm.BOOKINGS_MANAGE,
+        Perm.SCHEDULE_EDIT,
+        Perm.SESSIONS_CANCEL,
+    },
+    "nobody": set(),
+    "admin": set(Perm),
+}
+USERS = {
+    "desk": "desk_user",
+    "venue": "venue_user",
+    "volunteer": "volunteer_user",
+    "dx": "dx_user",
+    "nobody": "no_role_user",
+    "admin": "admin_user",
+}
+
+
+def our_url_names():
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        namespace = getattr(pattern, "namespace", None)
+        if namespace in ("residents", "classes"):
+            names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
+        elif getattr(pattern, "name", None) == "home":
+            names.add("home")
+    return names
+
+
+def test_every_page_is_in_the_table():
+    assert our_url_names() == set(PAGES)
+
+
+@pytest.fixture
+def objects(make, desk_user, venue_user):
+    venue = make.venue()
+    venue.staff.add(venue_user)
+    session = make.session(venue=venue)
+    resident = make.resident()
+    booking = booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
+    series = Series.objects.create(
+        title="毎週の教室",
+        venue=venue,
+        frequency=Series.Frequency.WEEKLY,
+        weekday=2,
+        start_date=datetime.date(2031, 4, 1),
+        end_date=datetime.date(2031, 6, 30),
+        start_time=datetime.time(10),
+        end_time=datetime.time(12),
+        capacity=10,
+    )
+    consultation = ConsultationDay.objects.create(
+        course=make.course(category="consultation"),
+        venue=venue,
+        date=timezone.localdate() + datetime.timedelta(days=30),
+        start_time=datetime.time(10),
+        end_time=datetime.time(12),
+    )
+    return {
+        "resident": resident.pk,
+        "session": session.pk,
+        "booking": booking.booking.pk,
+        "series": series.pk,
+        "consultation": consultation.pk,
+    }
+
+
+def url_for(name, objects):
+    perm, key = PAGES[name]
+    return reverse(name, args=[objects[key]] if key else [])
+
+
+@pytest.mark.parametrize("role", list(USERS))
+def test_each_role_opens_exactly_the_pages_it_may(request, client, objects, role):
+    user = request.getfixturevalue(USERS[role])
+    client.force_login(user)
+    refused, let_in = [], []
+    for name, (perm, _key) in PAGES.items():
+        response = client.get(url_for(name, objects), HTTP_HX_REQUEST="true")
+        assert response.status_code < 500, name
+        allowed = perm is None or perm in ROLES[role]
+        if allowed and response.status_code == 403:
+            refused.append(name)
+        if not allowed and response.status_code != 403:
+            let_in.append((name, response.status_code))
+    assert refused == [], f"{role} was refused pages it may open"
+    assert let_in == [], f"{role} opened pages it may not"
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, objects):
+    for name in PAGES:
+        url = url_for(name, objects)
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response["Location"] == redirect_to_login(url)["Location"], name
+
+
+def test_venue_staff_see_only_their_venues(venue_client, make, objects):
+    elsewhere = make.session()
+    assert (
+        venue_client.get(reverse("classes:session_detail", args=[objects["session"]])).status_code
+        == 200
+    )
+    for name in ("classes:session_detail", "classes:session_contacts"):
+        assert venue_client.get(reverse(name, args=[elsewhere.pk])).status_code == 403
+    listed = venue_client.get(reverse("classes:session_list"), {"date_from": ""})
+    assert [s.pk for s in listed.context["page"]] == [objects["session"]]

@@ -266,8 +266,9 @@ def resident_bookings(request, resident_id):
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None:
         raise Http404
+    template = "_resident_bookings.html" if request.htmx else "resident_bookings.html"
     return render(
         request,
-        "classes/desk/_resident_bookings.html",
+        f"classes/desk/{template}",
         {"resident": resident, "resident_bookings": queries.resident_bookings(resident)},
     )

@@ -250,3 +250,17 @@ def test_booking_post_is_refused_to_venue_staff(venue_client, make):
     response = post_booking(venue_client, make.resident(), make.session())
     assert response.status_code == 403
     assert Booking.objects.count() == 0
+
+
+def test_resident_page_shows_their_bookings(desk_client, make, desk_user):
+    resident = make.resident()
+    session = make.session(course=make.course(title="LINEの使い方"))
+    booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
+
+    detail = desk_client.get(reverse("residents:detail", args=[resident.pk])).content.decode()
+    url = reverse("classes:resident_bookings", args=[resident.pk])
+    assert url in detail
+    partial = desk_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "LINEの使い方" in partial and "<html" not in partial
+    page = desk_client.get(url).content.decode()
+    assert "LINEの使い方" in page and "<html" in page

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from residents.forms import ResidentForm
 from residents.models import Resident, ResidentEvent
+from residents.normalize import normalize_kana, phone_prefix_e164
 
 
 @admin.register(Resident)
@@ -58,6 +60,18 @@ class ResidentAdmin(admin.ModelAdmin):
         (None, {"fields": ["district", "notes"]}),
         (_("Record"), {"fields": ["merged_into", "created_by", "created_at", "updated_at"]}),
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Numbers are stored E.164 and readings normalised: search them the way the desk does.
+        prefix = phone_prefix_e164(search_term)
+        if prefix:
+            condition = Q(phone_mobile__startswith=prefix) | Q(phone_home__startswith=prefix)
+            return queryset.filter(condition), False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        kana = normalize_kana(search_term)
+        if kana:
+            found |= queryset.filter(kana_key__startswith=kana)
+        return found, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

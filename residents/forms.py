@@ -181,7 +181,10 @@ class ResidentForm(forms.ModelForm):
                 ),
             )
         consent_given = data.get("consent_contact") or data.get("consent_data_use")
-        if consent_given and not data.get("consent_date") and "consent_date" not in self.errors:
+        if not consent_given:
+            # The proposed date means nothing without a consent box ticked.
+            data["consent_date"] = None
+        elif not data.get("consent_date") and "consent_date" not in self.errors:
             self.add_error(
                 "consent_date",
                 forms.ValidationError(

@@ -119,6 +119,12 @@ def test_new_form_proposes_todays_consent_date():
     assert ResidentForm().initial["consent_date"] == timezone.localdate()
 
 
+def test_consent_date_is_dropped_without_consent():
+    form = ResidentForm(_data(consent_date="2025-04-01"))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["consent_date"] is None
+
+
 def test_sms_needs_a_mobile_number():
     form = ResidentForm(_data(preferred_contact=Contact.SMS, phone_home="0982-52-1234"))
     assert not form.is_valid()

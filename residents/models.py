@@ -108,7 +108,7 @@ class Resident(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     # Derived search keys, kept in step by save(); never edited directly.
-    kana_key = models.CharField(max_length=200, editable=False, db_index=True)
+    kana_key = models.CharField(max_length=200, editable=False)
     given_kana_key = models.CharField(max_length=100, editable=False)
     name_key = models.CharField(max_length=100, editable=False)
 

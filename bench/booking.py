@@ -158,16 +158,23 @@ SQL_PHONE = f"""
     ORDER BY CASE WHEN phone_mobile = %s OR phone_home = %s THEN 0 ELSE 1 END, kana_key, id
     LIMIT %s
 """
+SQL_PHONE_PARTIAL = f"""
+    SELECT {_COLUMNS} FROM residents_resident
+    WHERE merged_into_id IS NULL AND (phone_mobile LIKE %s OR phone_home LIKE %s)
+    ORDER BY kana_key, id
+    LIMIT %s
+"""
 SQL_NAME = f"""
     SELECT {_COLUMNS} FROM residents_resident
     WHERE merged_into_id IS NULL AND name_key LIKE %s
-    ORDER BY CASE WHEN name_key = %s THEN 0 WHEN name_key LIKE %s THEN 1 ELSE 3 END, kana_key, id
+    ORDER BY CASE WHEN name_key = %s THEN 0 WHEN name_key LIKE %s THEN 1 ELSE 2 END, kana_key, id
     LIMIT %s
 """
 
 
 def hand_written_sql(text, limit):
     """(kind, sql, params) doing what the search does for `text`, which holds one kind of term."""
+    from residents.normalize import parse_phone
     from residents.queries import parse_search
 
     terms = parse_search(text)
@@ -176,6 +183,8 @@ def hand_written_sql(text, limit):
         return "kana", SQL_KANA, [f"{kana}%", f"{kana}%", kana, f"{kana}%", limit]
     if terms.phones:
         (prefix,) = terms.phones
+        if parse_phone(prefix) is None:  # a partial number: nothing can match it exactly
+            return "phone", SQL_PHONE_PARTIAL, [f"{prefix}%", f"{prefix}%", limit]
         return "phone", SQL_PHONE, [f"{prefix}%", f"{prefix}%", prefix, prefix, limit]
     (name,) = terms.names
     return "kanji", SQL_NAME, [f"%{name}%", name, f"{name}%", limit]

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,28 @@ CHROMIUM_ARGS = [
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests
 # make between page actions are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA: the level the city's accessibility policy asks for.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page):
+    """Run axe-core on the page as it is now; returns (rule id, impact, first target) tuples."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        (v["id"], v["impact"], v["nodes"][0]["target"] if v["nodes"] else None)
+        for v in result["violations"]
+    ]
+
+
+@pytest.fixture
+def axe():
+    return axe_violations
 
 
 @pytest.fixture(scope="session")

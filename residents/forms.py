@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from residents.models import Contact, Gender, Resident
 from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
 from residents.queries import EARLIEST_BIRTH_YEAR
+from residents.services import EDITABLE_FIELDS
 
 # Hiragana, full- and half-width katakana (with the long vowel mark and middle dot), spaces.
 _KANA_TEXT = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff65-\uff9f\s\u3000]+$")
@@ -77,24 +78,7 @@ class ResidentForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "birth_date",
-            "birth_year",
-            "gender",
-            "phone_mobile",
-            "phone_home",
-            "smartphone",
-            "preferred_contact",
-            "district",
-            "consent_contact",
-            "consent_data_use",
-            "consent_date",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "smartphone": forms.RadioSelect(attrs={"class": "choice-row"}),
             "preferred_contact": forms.RadioSelect(attrs={"class": "choice-row"}),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -117,18 +117,20 @@ def _check_bookable(session, now):
         )
 
 
-def _check_no_overlap(resident, session):
-    clash = (
+def _bookings_at_same_time(resident, session):
+    """The resident's active bookings overlapping this session, this session's own included."""
+    return list(
         Booking.objects.filter(
             resident=resident,
             status__in=ACTIVE_STATUSES,
             session__starts_at__lt=session.ends_at,
             session__ends_at__gt=session.starts_at,
-        )
-        .exclude(session=session)
-        .select_related("session__course")
-        .first()
+        ).select_related("session__course")
     )
+
+
+def _refuse_overlap(same_time, session):
+    clash = next((b for b in same_time if b.session_id != session.pk), None)
     if clash:
         raise BookingError(
             _("This resident already has a booking at the same time: %(session)s.")
@@ -137,8 +139,13 @@ def _check_no_overlap(resident, session):
         )
 
 
-def _seats_taken(session):
-    return session.bookings.filter(status__in=SEAT_STATUSES).count()
+def _seat_counts(session):
+    """(seats taken, people waiting) in one query; the session must be locked."""
+    counts = session.bookings.aggregate(
+        taken=Count("pk", filter=Q(status__in=SEAT_STATUSES)),
+        waiting=Count("pk", filter=Q(status=BookingStatus.WAITLISTED)),
+    )
+    return counts["taken"], counts["waiting"]
 
 
 def _offer_expiry(session, now):
@@ -150,7 +157,8 @@ def _offer_free_seats(session, user, now):
     """Offer every free seat to the waitlist, first come first served. Session must be locked."""
     if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
         return []
-    free = session.capacity - _seats_taken(session)
+    taken, _waiting = _seat_counts(session)
+    free = session.capacity - taken
     if free <= 0:
         return []
     offered = []
@@ -194,17 +202,16 @@ def booking_create(*, session_id, resident_id, user, request_key=None, now=None)
 
     session = _lock_session(session_id)
     resident = _lock_resident(resident_id)
-    existing = Booking.objects.filter(
-        session=session, resident=resident, status__in=ACTIVE_STATUSES
-    ).first()
+    same_time = _bookings_at_same_time(resident, session)
+    existing = next((b for b in same_time if b.session_id == session.pk), None)
     if existing is not None:
         return BookingOutcome(existing, False, waitlist_position(existing))
     _check_bookable(session, now)
-    _check_no_overlap(resident, session)
+    _refuse_overlap(same_time, session)
 
     # Nobody jumps the queue: a free seat goes to a newcomer only when no one is waiting.
-    someone_waiting = session.bookings.filter(status=BookingStatus.WAITLISTED).exists()
-    has_seat = not someone_waiting and _seats_taken(session) < session.capacity
+    taken, waiting = _seat_counts(session)
+    has_seat = not waiting and taken < session.capacity
     booking = Booking.objects.create(
         session=session,
         resident=resident,
@@ -214,7 +221,7 @@ def booking_create(*, session_id, resident_id, user, request_key=None, now=None)
         created_at=now,
     )
     _record(booking, "", "booked" if has_seat else "waitlisted", user)
-    return BookingOutcome(booking, True, waitlist_position(booking))
+    return BookingOutcome(booking, True, None if has_seat else waiting + 1)
 
 
 @transaction.atomic
@@ -250,9 +257,9 @@ def series_book(*, series_id, resident_id, user, request_key=None, now=None):
     for session in sessions:
         if session.pk in existing:
             continue
-        _check_no_overlap(resident, session)
-        waiting = session.bookings.filter(status=BookingStatus.WAITLISTED).exists()
-        if waiting or _seats_taken(session) >= session.capacity:
+        _refuse_overlap(_bookings_at_same_time(resident, session), session)
+        taken, waiting = _seat_counts(session)
+        if waiting or taken >= session.capacity:
             full.append(session)
     if full:
         raise BookingError(

@@ -51,3 +51,7 @@ def test_desk_finds_a_caller_typed_in_half_width_kana_and_books(
     page.goto(f"{live_server.url}/desk/")
     page.fill("#desk-q", "０９０－１２３４")
     page.locator("#desk-results").get_by_text("山田 太郎").wait_for()
+    # Enter searches in place; the clerk stays on the desk.
+    page.press("#desk-q", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/desk/")

@@ -29,6 +29,8 @@ class Perm(TextChoices):
     SESSIONS_CANCEL = "sessions.cancel", _("Cancel sessions")
     BOOKINGS_MANAGE = "bookings.manage", _("Book, cancel and handle waitlist offers")
     VOLUNTEER_SELF = "volunteer.self", _("Use the volunteer pages")
+    CHECKIN = "checkin.scan", _("Check people in at the venue and register walk-ins")
+    TICKETS_MANAGE = "tickets.manage", _("Print and reissue tickets")
 
 
 GRANTS = {
@@ -38,8 +40,9 @@ GRANTS = {
         Perm.RESIDENTS_MERGE,
         Perm.SESSIONS_VIEW,
         Perm.BOOKINGS_MANAGE,
+        Perm.TICKETS_MANAGE,
     },
-    Role.VENUE: {Perm.SESSIONS_VIEW},
+    Role.VENUE: {Perm.SESSIONS_VIEW, Perm.CHECKIN},
     Role.VOLUNTEER: {Perm.VOLUNTEER_SELF},
     Role.DXOFFICE: {
         Perm.RESIDENTS_VIEW,
@@ -49,6 +52,8 @@ GRANTS = {
         Perm.SCHEDULE_EDIT,
         Perm.SESSIONS_CANCEL,
         Perm.BOOKINGS_MANAGE,
+        Perm.TICKETS_MANAGE,
+        Perm.CHECKIN,
     },
 }
 

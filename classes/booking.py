@@ -108,10 +108,12 @@ def _session_label(session):
     return f"{date_format(start, 'SHORT_DATE_FORMAT')} {start:%H:%M} {session.course.title}"
 
 
-def _check_bookable(session, now):
+def _check_bookable(session, now, *, walk_in=False):
     if session.status == SessionStatus.CANCELLED:
         raise BookingError(_("This session has been cancelled."), "session_cancelled")
-    if session.status == SessionStatus.HELD or session.starts_at <= now:
+    # At the venue, someone may still join a session that has begun.
+    last_moment = session.ends_at if walk_in else session.starts_at
+    if session.status == SessionStatus.HELD or last_moment <= now:
         raise BookingError(
             _("This session has already started. Please choose another date."), "session_started"
         )
@@ -188,11 +190,23 @@ def waitlist_position(booking):
 
 
 @transaction.atomic
-def booking_create(*, session_id, resident_id, user, request_key=None, now=None):
+def booking_create(
+    *,
+    session_id,
+    resident_id,
+    user,
+    request_key=None,
+    now=None,
+    walk_in=False,
+    over_capacity_reason="",
+):
     """Book a seat, or join the waitlist when the session is full.
 
     The same request twice (same request_key, or the same resident and session while the first
     booking is still active) returns the first booking with created=False.
+
+    Walk-ins (at the venue) may join a session that has begun; with an `over_capacity_reason`
+    they are seated even when it is full, and the reason goes into the booking's history.
     """
     now = now or timezone.now()
     if request_key is not None:
@@ -206,20 +220,24 @@ def booking_create(*, session_id, resident_id, user, request_key=None, now=None)
     existing = next((b for b in same_time if b.session_id == session.pk), None)
     if existing is not None:
         return BookingOutcome(existing, False, waitlist_position(existing))
-    _check_bookable(session, now)
+    _check_bookable(session, now, walk_in=walk_in)
     _refuse_overlap(same_time, session)
 
     # Nobody jumps the queue: a free seat goes to a newcomer only when no one is waiting.
     taken, waiting = _seat_counts(session)
     has_seat = not waiting and taken < session.capacity
+    over_capacity = not has_seat and bool(over_capacity_reason.strip())
     booking = Booking.objects.create(
         session=session,
         resident=resident,
-        status=BookingStatus.BOOKED if has_seat else BookingStatus.WAITLISTED,
+        status=BookingStatus.BOOKED if has_seat or over_capacity else BookingStatus.WAITLISTED,
         request_key=request_key,
         created_by=user if user is not None and user.is_authenticated else None,
         created_at=now,
     )
+    if over_capacity:
+        _record(booking, "", "booked_over_capacity", user, over_capacity_reason.strip())
+        return BookingOutcome(booking, True, None)
     _record(booking, "", "booked" if has_seat else "waitlisted", user)
     return BookingOutcome(booking, True, None if has_seat else waiting + 1)
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("residents/", include("residents.urls")),
     path("", include("classes.urls")),
+    path("", include("attendance.urls")),
 ]

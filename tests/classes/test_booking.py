@@ -295,3 +295,29 @@ def test_fifty_concurrent_connections_book_ten_seats_exactly(make, desk_user):
         waitlist_position(b) for b in session.bookings.filter(status=BookingStatus.WAITLISTED)
     )
     assert positions == list(range(1, 41))
+
+
+def test_walk_in_joins_a_started_session_and_over_capacity_only_with_a_reason(make, desk_user):
+    started = make.session(
+        capacity=1, starts_at=timezone.now() - datetime.timedelta(minutes=20), minutes=90
+    )
+    first = booking_create(
+        session_id=started.pk, resident_id=make.resident().pk, user=desk_user, walk_in=True
+    )
+    assert first.booking.status == "booked"
+    full = booking_create(
+        session_id=started.pk, resident_id=make.resident().pk, user=desk_user, walk_in=True
+    )
+    assert full.booking.status == "waitlisted"  # no reason given: no extra seat
+    extra = booking_create(
+        session_id=started.pk,
+        resident_id=make.resident().pk,
+        user=desk_user,
+        walk_in=True,
+        over_capacity_reason="予備の椅子を出した",
+    )
+    assert extra.booking.status == "booked"
+    event = BookingEvent.objects.get(booking=extra.booking)
+    assert (event.reason, event.note) == ("booked_over_capacity", "予備の椅子を出した")
+    with pytest.raises(BookingError):  # from the desk, a started session stays closed
+        booking_create(session_id=started.pk, resident_id=make.resident().pk, user=desk_user)

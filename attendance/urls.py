@@ -1,0 +1,20 @@
+from django.urls import path
+
+from attendance.views import ticket, venue
+
+app_name = "attendance"
+
+urlpatterns = [
+    # Residents' ticket pages: no login, the unguessable token is the key (helper_tickets)
+    path("t/<str:token>/", ticket.ticket_page, name="ticket"),
+    path("t/<str:token>/cancel/", ticket.ticket_cancel, name="ticket_cancel"),
+    path("t/<str:token>/ticket.pdf", ticket.ticket_pdf, name="ticket_pdf"),
+    # Staff: print, download and reissue tickets; the paper roster (helper_tickets)
+    path("desk/bookings/<int:pk>/ticket.pdf", ticket.staff_ticket_pdf, name="staff_ticket_pdf"),
+    path("desk/bookings/<int:pk>/ticket/reissue/", ticket.ticket_reissue, name="ticket_reissue"),
+    path("sessions/<int:pk>/roster.pdf", ticket.roster_pdf, name="roster_pdf"),
+    # The venue: today's sessions, scanner, roster check-in, walk-ins (helper_scanner)
+    path("venue/", venue.today, name="venue_today"),
+    path("venue/sessions/<int:pk>/", venue.session_checkin, name="venue_session"),
+    path("venue/api/checkin/", venue.api_checkin, name="api_checkin"),
+]

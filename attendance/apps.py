@@ -1,7 +1,29 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+# Ended sessions are closed this often: no-shows appear on the desk at most this long after.
+CLOSE_SESSIONS_EVERY_MINUTES = 15
+
+
+def ensure_schedules(**kwargs):
+    """Register the periodic tasks with django-q2 (idempotent, runs after every migrate)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name="attendance.close_ended_sessions",
+        defaults={
+            "func": "attendance.tasks.close_ended_sessions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": CLOSE_SESSIONS_EVERY_MINUTES,
+            "repeats": -1,
+        },
+    )
 
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
     verbose_name = _("Attendance")
+
+    def ready(self):
+        post_migrate.connect(ensure_schedules, sender=self)

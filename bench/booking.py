@@ -7,20 +7,19 @@ Never touches the developer's database: on PostgreSQL it creates (and afterwards
 database `tsunagu_bench` on the same server; on SQLite it uses a temporary file. See README.md.
 """
 
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench._db import create_bench_database, setup_django  # noqa: E402
+from bench._output import out, percentile  # noqa: E402
 
 BENCH_DB_NAME = "tsunagu_bench"
 RESIDENTS = 100_000
@@ -51,66 +50,6 @@ SEATS = 20
 SQLITE_CONCURRENCY = 8
 # Connections left free on the PostgreSQL server for everyone else.
 PG_SPARE_CONNECTIONS = 10
-
-
-def out(key, value):
-    if isinstance(value, float):
-        value = f"{value:.3f}"
-    print(f"{key}: {value}", flush=True)
-
-
-# --- a database of our own ----------------------------------------------------------------
-
-
-def _pg_admin_connect(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def create_bench_database():
-    """Point DATABASE_URL at a fresh database; returns a function that removes it."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        with _pg_admin_connect(url) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-        parts = urlsplit(url)
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
-
-        def drop():
-            from django.db import connections
-
-            connections.close_all()
-            with _pg_admin_connect(url) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-
-        return drop
-    if url and not url.startswith("sqlite"):
-        sys.exit(f"bench/booking.py runs on PostgreSQL or SQLite, not {url.split(':')[0]}")
-    folder = tempfile.mkdtemp(prefix="tsunagu-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    return lambda: shutil.rmtree(folder, ignore_errors=True)
-
-
-def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # Query logging under DEBUG would be measured too.
-    os.environ["DEBUG"] = "0"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -188,11 +127,6 @@ def hand_written_sql(text, limit):
         return "phone", SQL_PHONE, [f"{prefix}%", f"{prefix}%", prefix, prefix, limit]
     (name,) = terms.names
     return "kanji", SQL_NAME, [f"%{name}%", name, f"{name}%", limit]
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def bench_search():
@@ -379,7 +313,7 @@ def bench_contention():
 
 def main():
     started = time.perf_counter()
-    drop = create_bench_database()
+    drop = create_bench_database(BENCH_DB_NAME)
     try:
         setup_django()
         from django.db import connection

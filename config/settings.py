@@ -2,7 +2,7 @@
 
 DATABASE_URL  default: SQLite file under var/ (the embedded default)
 REDIS_URL     when set, django-q2 uses Redis as its broker; otherwise its ORM broker
-SECRET_KEY, DEBUG, ALLOWED_HOSTS, BOOKING_OFFER_HOURS
+SECRET_KEY, DEBUG, ALLOWED_HOSTS, BOOKING_OFFER_HOURS, CONTACT_PHONE
 """
 
 import os
@@ -189,3 +189,5 @@ LOGGING = {
 BOOKING_OFFER_HOURS = env_int("BOOKING_OFFER_HOURS", 48)
 # Search answers at most this many residents; the desk reads them out, not pages through them.
 RESIDENT_SEARCH_LIMIT = 20
+# The number residents call about their booking; printed on tickets and shown on ticket pages.
+CONTACT_PHONE = env_str("CONTACT_PHONE", "0982-52-2111（日向市 DX推進課）")

@@ -1,27 +1,223 @@
-"""Placeholder: being written in this session."""
+"""Tickets: the resident's page at /t/<token>/ (no login, the token is the key), its cancel
+step and PDF; for staff the printed ticket, the reissue and the paper roster."""
 
-from django.http import HttpResponse
+import re
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import Perm, check_venue, require
+from attendance import pdf, queries, tickets
+from attendance.qr import qr_svg, ticket_url
+from classes import queries as class_queries
+from classes.booking import waitlist_position
+from classes.models import BookingStatus, CancelReason, Session, SessionStatus
+
+MAP_SEARCH_URL = "https://www.google.com/maps/search/?"
 
 
-def ticket_page(request, **kwargs):
-    return HttpResponse(status=501)
+# --- helpers -----------------------------------------------------------------------------------
 
 
-def ticket_cancel(request, **kwargs):
-    return HttpResponse(status=501)
+def _private(response):
+    """Token pages and PDFs hold personal data: never cached, indexed or leaked as a referrer."""
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)
+    return response
 
 
-def ticket_pdf(request, **kwargs):
-    return HttpResponse(status=501)
+def _token_page(view):
+    """Find the ticket for the token in the URL: unknown → 404, replaced → 410, both as
+    friendly pages in Japanese; then call the view with the valid ticket."""
+
+    @wraps(view)
+    def wrapper(request, token):
+        ticket = queries.ticket_by_token(token)
+        if ticket is None:
+            response = render(request, "404.html", _contact_context(), status=404)
+        elif not ticket.is_valid:
+            response = render(
+                request, "attendance/ticket/revoked.html", _contact_context(), status=410
+            )
+        else:
+            response = view(request, ticket)
+        return _private(response)
+
+    return wrapper
 
 
-def staff_ticket_pdf(request, **kwargs):
-    return HttpResponse(status=501)
+def _contact_context():
+    label = settings.CONTACT_PHONE
+    number = re.match(r"[0-9+][0-9\-]*", label.strip())
+    return {
+        "contact_phone": label,
+        "contact_tel": number.group(0).replace("-", "") if number else "",
+    }
 
 
-def ticket_reissue(request, **kwargs):
-    return HttpResponse(status=501)
+def map_url(venue):
+    """A map search for the venue: its coordinates when known, else its address."""
+    if venue.latitude is not None and venue.longitude is not None:
+        query = f"{venue.latitude},{venue.longitude}"
+    else:
+        query = venue.address
+    return MAP_SEARCH_URL + urlencode({"api": 1, "query": query})
 
 
-def roster_pdf(request, **kwargs):
-    return HttpResponse(status=501)
+def ticket_state(ticket, now=None):
+    """What the resident's page says first, one word per case the template handles."""
+    now = now or timezone.now()
+    booking, session = ticket.booking, ticket.booking.session
+    if session.status == SessionStatus.CANCELLED:
+        return "session_cancelled"
+    if booking.status == BookingStatus.CANCELLED:
+        return "cancelled"
+    if booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
+        return booking.status
+    if session.ends_at <= now or session.status == SessionStatus.HELD:
+        return "over"
+    return booking.status  # booked, waitlisted, offered
+
+
+def _ticket_context(request, ticket):
+    booking = ticket.booking
+    session = booking.session
+    return {
+        "ticket": ticket,
+        "booking": booking,
+        "session": session,
+        "venue": session.venue,
+        "resident": booking.resident,
+        "map_url": map_url(session.venue),
+        **_contact_context(),
+    }
+
+
+def _pdf_response(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _private(response)
+
+
+# --- residents: no login -----------------------------------------------------------------------
+
+
+@_token_page
+def ticket_page(request, ticket):
+    state = ticket_state(ticket)
+    context = _ticket_context(request, ticket)
+    context.update(
+        state=state,
+        position=waitlist_position(ticket.booking) if state == "waitlisted" else None,
+        can_cancel=tickets.ticket_can_cancel(ticket),
+        can_print=pdf.ticket_printable(ticket) and state == "booked",
+        qr=qr_svg(ticket_url(ticket.token, request=request), label=_("QR code for check-in"))
+        if state == "booked"
+        else None,
+    )
+    return render(request, "attendance/ticket/page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_token_page
+def ticket_cancel(request, ticket):
+    error = None
+    if request.method == "POST":
+        try:
+            tickets.ticket_cancel(ticket_id=ticket.pk)
+        except tickets.TicketError as failure:
+            if failure.code != "already_cancelled":
+                error = failure.message
+        if error is None:
+            # Back to a GET, so a reload does not send the form again.
+            return redirect("attendance:ticket_cancel", token=ticket.token)
+    context = _ticket_context(request, ticket)
+    booking = ticket.booking
+    if booking.status == BookingStatus.CANCELLED and not error:
+        context["by_resident"] = booking.cancel_reason == CancelReason.BY_RESIDENT
+        return render(request, "attendance/ticket/cancelled.html", context)
+    context.update(error=error, can_cancel=tickets.ticket_can_cancel(ticket))
+    response = render(request, "attendance/ticket/cancel.html", context)
+    # Under no-referrer the browser posts the form with "Origin: null", which Django's CSRF
+    # check refuses; same-origin still tells other sites nothing.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@_token_page
+def ticket_pdf(request, ticket):
+    if not pdf.ticket_printable(ticket):
+        return redirect("attendance:ticket", token=ticket.token)
+    content = pdf.ticket_pdf(
+        ticket=ticket, base_url=request.build_absolute_uri("/"), size=request.GET.get("size")
+    )
+    return _pdf_response(content, f"ticket-{ticket.booking.number}.pdf")
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def _booking_or_404(request, pk):
+    booking = class_queries.booking_for_readback(pk)
+    if booking is None:
+        raise Http404
+    check_venue(request.user, booking.session.venue_id)
+    return booking
+
+
+@require(Perm.TICKETS_MANAGE)
+def staff_ticket_pdf(request, pk):
+    booking = _booking_or_404(request, pk)
+    if booking.status != BookingStatus.BOOKED:
+        messages.error(request, _("Only a booking with a seat has a ticket to print."))
+        return redirect("classes:booking_done", pk=booking.pk)
+    ticket = tickets.ticket_issue(booking_id=booking.pk, user=request.user)
+    ticket.booking = booking  # with its session, venue and resident already loaded
+    content = pdf.ticket_pdf(
+        ticket=ticket, base_url=request.build_absolute_uri("/"), size=request.GET.get("size")
+    )
+    return _pdf_response(content, f"ticket-{booking.number}.pdf")
+
+
+@require(Perm.TICKETS_MANAGE)
+@require_POST
+def ticket_reissue(request, pk):
+    booking = _booking_or_404(request, pk)
+    try:
+        tickets.ticket_reissue(booking_id=booking.pk, user=request.user)
+    except tickets.TicketError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "A new ticket was issued. The old ticket and its QR code no longer work: "
+                "please print or send the new one."
+            ),
+        )
+    return redirect("classes:booking_done", pk=booking.pk)
+
+
+@require(Perm.SESSIONS_VIEW)
+def roster_pdf(request, pk):
+    try:
+        session = class_queries.session_with_seats(pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    check_venue(request.user, session.venue_id)
+    content = pdf.roster_pdf(
+        session=session,
+        roster=class_queries.session_roster(session),
+        base_url=request.build_absolute_uri("/"),
+    )
+    day = timezone.localtime(session.starts_at)
+    return _pdf_response(content, f"roster-{day:%Y%m%d}-{session.pk}.pdf")

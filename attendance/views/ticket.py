@@ -27,9 +27,15 @@ MAP_SEARCH_URL = "https://www.google.com/maps/search/?"
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _private(response):
+# The token in the address must never reach another site as a referrer. The pages say
+# "same-origin", not "no-referrer": under no-referrer the browser sends "Origin: null" with the
+# page's own forms (cancel, language), and Django's CSRF check refuses them.
+PAGE_REFERRER_POLICY = "same-origin"
+
+
+def _private(response, referrer_policy="no-referrer"):
     """Token pages and PDFs hold personal data: never cached, indexed or leaked as a referrer."""
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", referrer_policy)
     response["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)
     return response
@@ -50,7 +56,7 @@ def _token_page(view):
             )
         else:
             response = view(request, ticket)
-        return _private(response)
+        return _private(response, PAGE_REFERRER_POLICY)
 
     return wrapper
 
@@ -146,11 +152,7 @@ def ticket_cancel(request, ticket):
         context["by_resident"] = booking.cancel_reason == CancelReason.BY_RESIDENT
         return render(request, "attendance/ticket/cancelled.html", context)
     context.update(error=error, can_cancel=tickets.ticket_can_cancel(ticket))
-    response = render(request, "attendance/ticket/cancel.html", context)
-    # Under no-referrer the browser posts the form with "Origin: null", which Django's CSRF
-    # check refuses; same-origin still tells other sites nothing.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return render(request, "attendance/ticket/cancel.html", context)
 
 
 @_token_page

@@ -105,3 +105,12 @@ def test_replaced_and_unknown_tickets_read_well_too(open_page, axe, ticket, desk
         page = open_page(path, viewport=PHONE)
         assert axe(page) == [], path
         assert not scrolls_sideways(page), path
+
+
+def test_the_language_menu_works_on_a_ticket_page(open_page, ticket):
+    # A token page's own forms must pass the CSRF origin check (see PAGE_REFERRER_POLICY).
+    page = open_page(reverse("attendance:ticket", args=[ticket.token]), viewport=PHONE)
+    page.select_option("#language-select", "en")
+    page.get_by_role("button", name="変更").click()
+    page.get_by_role("heading", name="Class ticket").wait_for()
+    assert page.url.endswith(reverse("attendance:ticket", args=[ticket.token]))

@@ -1,6 +1,14 @@
 """Read side of attendance: what the venue scanner and the ticket pages show. Bounded queries."""
 
-from attendance.models import TOKEN_ALPHABET, Ticket
+import datetime
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
+from django.utils import timezone
+
+from attendance.models import TOKEN_ALPHABET, CheckIn, Ticket
+from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session
+from classes.scheduling import local_datetime
+from residents.normalize import normalize_kana, normalize_name
 
 # --- tickets (helper_tickets) -------------------------------------------------------------------
 
@@ -18,3 +26,82 @@ def ticket_by_token(token):
     if not set(token) <= set(TOKEN_ALPHABET):
         return None
     return Ticket.objects.select_related(*_TICKET_RELATED).filter(token=token).first()
+
+
+# --- venue -------------------------------------------------------------------------------------
+
+# The three numbers the venue watches, counted in the same query as the session row:
+# booked = seats taken, checked_in = attended, waiting = on the waitlist.
+_VENUE_COUNTS = {
+    "booked": Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)),
+    "checked_in": Count("bookings", filter=Q(bookings__status=BookingStatus.ATTENDED)),
+    "waiting": Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
+}
+# Who the venue roster lists: seats first (offers count as seats), then the waitlist.
+_ROSTER_STATUSES = (*SEAT_STATUSES, BookingStatus.WAITLISTED)
+_ROSTER_RANK = Case(
+    When(status__in=[BookingStatus.BOOKED, BookingStatus.NO_SHOW], then=0),
+    When(status=BookingStatus.ATTENDED, then=1),
+    When(status=BookingStatus.OFFERED, then=2),
+    default=3,
+    output_field=IntegerField(),
+)
+
+
+def venue_sessions_today(scope, *, day=None):
+    """The sessions of one Asia/Tokyo day at the venues in `scope` (None = every venue),
+    with `booked`, `checked_in` and `waiting`, course and venue loaded: one query."""
+    day = day or timezone.localdate()
+    start = local_datetime(day, datetime.time.min)
+    sessions = (
+        Session.objects.filter(
+            starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1)
+        )
+        .annotate(**_VENUE_COUNTS)
+        .select_related("course", "venue")
+    )
+    if scope is not None:
+        sessions = sessions.filter(venue_id__in=scope)
+    return list(sessions.order_by("starts_at", "venue__name", "pk"))
+
+
+def venue_session(pk):
+    """One session with its counts, course and venue; raises Session.DoesNotExist."""
+    return Session.objects.annotate(**_VENUE_COUNTS).select_related("course", "venue").get(pk=pk)
+
+
+def venue_session_counts(pk):
+    """{venue_id, status, booked, checked_in, waiting} of one session, or None: what the scan
+    API needs for the venue check and the counts, in one query."""
+    return (
+        Session.objects.filter(pk=pk)
+        .annotate(**_VENUE_COUNTS)
+        .values("venue_id", "status", "booked", "checked_in", "waiting")
+        .first()
+    )
+
+
+def venue_roster(session_id, *, search=""):
+    """The session's bookings for the venue roster, residents loaded, in one query.
+
+    Each booking carries `checkin_id` and `checkin_at` of its current check-in (for the undo
+    button). `search` is a reading in any kana form or part of the name as written.
+    """
+    current = CheckIn.objects.filter(
+        booking=OuterRef("pk"), result=CheckIn.Result.OK, undone_at__isnull=True
+    ).order_by("-at")
+    bookings = (
+        Booking.objects.filter(session_id=session_id, status__in=_ROSTER_STATUSES)
+        .select_related("resident")
+        .annotate(
+            roster_rank=_ROSTER_RANK,
+            checkin_id=Subquery(current.values("pk")[:1]),
+            checkin_at=Subquery(current.values("at")[:1]),
+        )
+    )
+    kana, name = normalize_kana(search), normalize_name(search)
+    if kana or name:
+        bookings = bookings.filter(
+            Q(resident__kana_key__contains=kana) | Q(resident__name_key__contains=name)
+        )
+    return list(bookings.order_by("roster_rank", "resident__kana_key", "pk"))

@@ -17,4 +17,12 @@ urlpatterns = [
     path("venue/", venue.today, name="venue_today"),
     path("venue/sessions/<int:pk>/", venue.session_checkin, name="venue_session"),
     path("venue/api/checkin/", venue.api_checkin, name="api_checkin"),
+    path("venue/sessions/<int:pk>/counts/", venue.session_counts, name="venue_counts"),
+    path("venue/sessions/<int:pk>/roster/", venue.session_roster, name="venue_roster"),
+    path("venue/sessions/<int:pk>/checkin/", venue.roster_checkin, name="venue_checkin"),
+    path("venue/sessions/<int:pk>/undo/", venue.checkin_undo_view, name="venue_undo"),
+    path("venue/sessions/<int:pk>/walk-in/", venue.walkin, name="venue_walkin"),
+    path(
+        "venue/sessions/<int:pk>/walk-in/search/", venue.walkin_search, name="venue_walkin_search"
+    ),
 ]

@@ -1,15 +1,411 @@
-"""Placeholder: being written in this session."""
+"""The venue: today's sessions, the scanner page (counts, camera, roster, walk-ins) and the scan
+API the camera page posts to.
 
-from django.http import HttpResponse
+Venue staff work only their venues' sessions: every session-specific view checks the venue and
+answers 403 for another one. Check-ins of every kind go through attendance.checkin.
+"""
+
+import datetime
+import json
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Perm, check_venue, require, venue_scope
+from attendance import queries
+from attendance.checkin import UNDO_MINUTES, CheckInError, checkin_redeem, checkin_undo
+from attendance.forms import RosterCheckInForm, ScanForm, UndoForm, WalkInForm
+from attendance.models import CheckIn
+from attendance.tickets import ticket_issue
+from attendance.walkin import WalkInError, walkin_checkin, walkin_replay
+from classes.models import Booking, Session
+from classes.scheduling import short_date
+from residents.models import Resident
+from residents.queries import resident_duplicates, resident_search
+
+Result = CheckIn.Result
+# Residents listed when looking up a walk-in; the venue narrows the search, not pages.
+WALKIN_SEARCH_LIMIT = 10
+# How the result box looks: green for in, orange for a repeat, red for everything else.
+_LEVELS = {Result.OK: "ok", Result.ALREADY: "warn"}
 
 
-def today(request, **kwargs):
-    return HttpResponse(status=501)
+# --- what the scanner shows -----------------------------------------------------------------
 
 
-def session_checkin(request, **kwargs):
-    return HttpResponse(status=501)
+def _staff_name(user):
+    if user is None:
+        return ""
+    full = f"{user.last_name} {user.first_name}".strip()
+    return full or user.get_username()
 
 
-def api_checkin(request, **kwargs):
-    return HttpResponse(status=501)
+def _local_hm(moment):
+    return timezone.localtime(moment).strftime("%H:%M") if moment else ""
+
+
+def _reason(outcome):
+    """The result in plain Japanese, ready to show in the big box."""
+    result, booking = outcome.result, outcome.booking
+    if result == Result.OK:
+        return _("%(name)s: checked in.") % {"name": outcome.resident_name}
+    if result == Result.ALREADY:
+        by = _staff_name(outcome.first_by)
+        if by:
+            return _("Already checked in (%(time)s, %(by)s).") % {
+                "time": _local_hm(outcome.first_at),
+                "by": by,
+            }
+        return _("Already checked in (%(time)s).") % {"time": _local_hm(outcome.first_at)}
+    if result == Result.WRONG_SESSION:
+        return _("This ticket is for another session today (starts %(time)s).") % {
+            "time": _local_hm(booking.session.starts_at)
+        }
+    if result == Result.WRONG_DAY:
+        start = timezone.localtime(booking.session.starts_at)
+        return _("This ticket is for another day (%(date)s %(time)s).") % {
+            "date": short_date(start.date()),
+            "time": start.strftime("%H:%M"),
+        }
+    if result == Result.CANCELLED:
+        return _("This booking has been cancelled.")
+    if result == Result.WAITLISTED:
+        return _("This person is on the waitlist and has no seat yet.")
+    if result == Result.REVOKED:
+        return _("This ticket was replaced by a newer one. Please ask for the new ticket.")
+    return _("This code is not a Tsunagu ticket.")
+
+
+def _answer(outcome):
+    """The scan's answer as the page shows it (the API's JSON and the result box)."""
+    return {
+        "result": outcome.result,
+        "ok": outcome.ok,
+        "level": _LEVELS.get(outcome.result, "bad"),
+        "message": _reason(outcome),
+        "name": outcome.resident_name,
+        "first_at": _local_hm(outcome.first_at),
+        "first_by": _staff_name(outcome.first_by),
+        "checkin_id": outcome.checkin.pk,
+    }
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _session_for(request, pk):
+    """The session with its counts, or 404; 403 when it is at another venue."""
+    try:
+        session = queries.venue_session(pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    check_venue(request.user, session.venue_id)
+    return _with_facts(session)
+
+
+def _with_facts(session):
+    # booking_create seats a newcomer only when nobody waits and a seat is free.
+    session.is_full = session.waiting > 0 or session.booked >= session.capacity
+    session.is_today = timezone.localdate(session.starts_at) == timezone.localdate()
+    session.not_yet = max(session.booked - session.checked_in, 0)
+    return session
+
+
+def _roster(session, search):
+    roster = queries.venue_roster(session.pk, search=search)
+    undo_after = timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES)
+    for booking in roster:
+        booking.nonce = uuid.uuid4()  # one per button: a double tap checks in once
+        booking.can_undo = bool(booking.checkin_at and booking.checkin_at > undo_after)
+    return roster
+
+
+def _walkin_form(data=None, **kwargs):
+    return WalkInForm(data, initial={"nonce": uuid.uuid4()}, prefix="walkin", **kwargs)
+
+
+def _page_context(session, request, **extra):
+    search = request.GET.get("q", "").strip()
+    context = {
+        "session": session,
+        "roster": _roster(session, search),
+        "search": search,
+        "walkin_form": _walkin_form(),
+        "walkin_nonce": uuid.uuid4(),
+        "undo_minutes": UNDO_MINUTES,
+    }
+    context.update(extra)
+    return context
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def today(request):
+    day = timezone.localdate()
+    sessions = queries.venue_sessions_today(venue_scope(request.user), day=day)
+    return render(request, "attendance/venue/today.html", {"sessions": sessions, "day": day})
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def session_checkin(request, pk):
+    session = _session_for(request, pk)
+    return render(request, "attendance/venue/session.html", _page_context(session, request))
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def session_counts(request, pk):
+    """The live counts alone: htmx polls them every few seconds."""
+    session = _session_for(request, pk)
+    return render(request, "attendance/venue/_counts.html", {"session": session})
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def session_roster(request, pk):
+    """The roster alone, for the kana search as you type and the refresh after a scan."""
+    session = _session_for(request, pk)
+    search = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "attendance/venue/_roster.html",
+        {"session": session, "roster": _roster(session, search), "search": search},
+    )
+
+
+def _after_action(request, session, answer):
+    """htmx gets the roster with the result and counts swapped in; others go back to the page."""
+    if request.htmx:
+        search = request.POST.get("q", "").strip()
+        if answer.get("level") == "ok" or answer.get("undone"):
+            session = _with_facts(queries.venue_session(session.pk))  # the counts changed
+        return render(
+            request,
+            "attendance/venue/_roster.html",
+            {
+                "session": session,
+                "roster": _roster(session, search),
+                "search": search,
+                "answer": answer,
+                "oob": True,
+            },
+        )
+    return _back_to_page(request, session, answer)
+
+
+def _back_to_page(request, session, answer):
+    """Without htmx: the answer as a message on the session page."""
+    level = {"ok": messages.SUCCESS, "warn": messages.WARNING}.get(answer["level"], messages.ERROR)
+    messages.add_message(request, level, answer["message"])
+    return redirect("attendance:venue_session", pk=session.pk)
+
+
+def _refusal(message):
+    return {"level": "bad", "message": message, "name": ""}
+
+
+@require(Perm.CHECKIN)
+@require_POST
+def roster_checkin(request, pk):
+    """出席 on a roster line: the booking's ticket goes through the one check-in service."""
+    session = _session_for(request, pk)
+    form = RosterCheckInForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, session, _refusal(_("Please choose the person again.")))
+    booking_id = form.cleaned_data["booking"]
+    if not Booking.objects.filter(pk=booking_id, session_id=session.pk).exists():
+        return _after_action(request, session, _refusal(_("This person is not on this roster.")))
+    ticket = ticket_issue(booking_id=booking_id, user=request.user)
+    outcome = checkin_redeem(
+        token=ticket.token,
+        session_id=session.pk,
+        device=form.cleaned_data["device"],
+        nonce=form.cleaned_data["nonce"],
+        user=request.user,
+        channel=CheckIn.Channel.MANUAL,
+    )
+    return _after_action(request, session, _answer(outcome))
+
+
+@require(Perm.CHECKIN)
+@require_POST
+def checkin_undo_view(request, pk):
+    """取り消し: take back a check-in made by mistake in the last few minutes."""
+    session = _session_for(request, pk)
+    form = UndoForm(request.POST)
+    checkin = None
+    if form.is_valid():
+        checkin = (
+            CheckIn.objects.select_related("resident")
+            .filter(pk=form.cleaned_data["checkin"], session_id=session.pk)
+            .first()
+        )
+    if checkin is None:
+        return _after_action(request, session, _refusal(_("There is no such check-in.")))
+    try:
+        checkin_undo(checkin_id=checkin.pk, user=request.user)
+    except CheckInError as error:
+        return _after_action(request, session, _refusal(error.message))
+    name = checkin.resident.full_name if checkin.resident else ""
+    answer = {
+        "level": "warn",
+        "name": name,
+        "message": _("Check-in taken back: %(name)s.") % {"name": name},
+        "undone": True,
+    }
+    return _after_action(request, session, answer)
+
+
+# --- walk-ins -------------------------------------------------------------------------------
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def walkin_search(request, pk):
+    """Residents matching what was typed, each with a button to check them in (htmx)."""
+    session = _session_for(request, pk)
+    search = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "attendance/venue/_walkin_results.html",
+        {
+            "session": session,
+            "search": search,
+            "found": resident_search(search, limit=WALKIN_SEARCH_LIMIT) if search else [],
+            "walkin_nonce": uuid.uuid4(),
+        },
+    )
+
+
+def _walkin_page(request, session, form, status=200, **extra):
+    search = request.GET.get("q", "").strip()
+    context = {
+        "session": session,
+        "walkin_form": form,
+        "search": search,
+        "found": resident_search(search, limit=WALKIN_SEARCH_LIMIT) if search else [],
+        "walkin_nonce": uuid.uuid4(),
+    }
+    context.update(extra)
+    return render(request, "attendance/venue/walkin.html", context, status=status)
+
+
+@require(Perm.CHECKIN)
+@require_http_methods(["GET", "POST"])
+def walkin(request, pk):
+    """Register (or find), book and check in someone who came without a seat."""
+    session = _session_for(request, pk)
+    if request.method == "GET":
+        return _walkin_page(request, session, _walkin_form())
+    form = _walkin_form(request.POST)
+    if not form.is_valid():
+        return _walkin_page(request, session, form)
+    data = form.cleaned_data
+    earlier = walkin_replay(data["nonce"])
+    if earlier is not None:  # sent twice: the first answer stands
+        return _walkin_done(request, session, earlier)
+    chosen = None
+    if data["resident"]:
+        chosen = Resident.objects.active().filter(pk=data["resident"]).first()
+        if chosen is None:
+            form.add_error(None, _("This resident is not registered."))
+            return _walkin_page(request, session, form)
+    elif not data["confirm_new"]:
+        fields = form.new_resident()
+        duplicates = resident_duplicates(
+            family_name_kana=fields["family_name_kana"],
+            given_name_kana=fields["given_name_kana"],
+            birth_year=None,
+            phones=[fields.get("phone_mobile"), fields.get("phone_home")],
+        )
+        if duplicates:
+            form.add_error(
+                "confirm_new",
+                _(
+                    "Someone with the same reading or phone is already registered. "
+                    "If it is this person, choose them below; if not, tick the box."
+                ),
+            )
+            return _walkin_page(request, session, form, duplicates=duplicates)
+    try:
+        result = walkin_checkin(
+            session_id=session.pk,
+            resident_id=chosen.pk if chosen else None,
+            new_resident=None if chosen else form.new_resident(),
+            over_capacity_reason=data["over_capacity_reason"],
+            device=data["device"],
+            nonce=data["nonce"],
+            user=request.user,
+        )
+    except WalkInError as error:
+        field = "over_capacity_reason" if error.code == "full" else None
+        form.add_error(field, error.message)
+        if chosen is None:
+            return _walkin_page(request, session, form)
+        # The chosen person's card takes the reason; the form below is for someone else.
+        other = _walkin_form(auto_id="other_%s")
+        return _walkin_page(request, session, form, chosen=chosen, other_form=other)
+    return _walkin_done(request, session, result)
+
+
+def _walkin_done(request, session, result):
+    return _back_to_page(request, session, _answer(result.outcome))
+
+
+# --- the scan API ---------------------------------------------------------------------------
+
+
+def _api_error(message, status):
+    return JsonResponse({"ok": False, "result": "error", "message": message}, status=status)
+
+
+@require(Perm.CHECKIN)
+@require_POST
+def api_checkin(request):
+    """One scan: JSON {session, code, nonce, device} in, the answer and the counts out.
+
+    Cheap on purpose: one query for the session's venue and counts, then the check-in service.
+    A retried request (same nonce) gets the first answer back and changes nothing.
+    """
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        return _api_error(_("The scanner sent something unreadable. Please scan again."), 400)
+    form = ScanForm(payload)
+    if not form.is_valid():
+        return _api_error(_("The scan was incomplete. Please scan again."), 400)
+    data = form.cleaned_data
+    session = queries.venue_session_counts(data["session"])
+    if session is None:
+        return _api_error(_("This session does not exist."), 404)
+    try:
+        check_venue(request.user, session["venue_id"])
+    except PermissionDenied:
+        return _api_error(_("This session is at a venue you do not work at."), 403)
+    now = timezone.now()
+    try:
+        outcome = checkin_redeem(
+            token=data["code"],
+            session_id=data["session"],
+            device=data["device"],
+            nonce=data["nonce"],
+            user=request.user,
+            channel=CheckIn.Channel.CAMERA,
+            now=now,
+        )
+    except CheckInError as error:
+        return _api_error(error.message, 400)
+    counts = {key: session[key] for key in ("booked", "checked_in", "waiting")}
+    # The counts were read just before this check-in; a replayed answer is already in them.
+    if outcome.ok and outcome.checkin.at == now:
+        counts["checked_in"] += 1
+    return JsonResponse({**_answer(outcome), "counts": counts})

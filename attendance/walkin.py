@@ -1,0 +1,186 @@
+"""Walk-ins: someone comes to the venue without a seat. Find or register them, book and check
+them in, in one transaction: all of it happens or none of it.
+
+The booking rules stay in classes.booking (walk-ins may join a session that has begun, and are
+seated over capacity only with a reason, which goes into the booking's history); the check-in
+goes through the one check-in service.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from attendance.checkin import CheckInOutcome, checkin_redeem
+from attendance.models import CheckIn
+from attendance.tickets import ticket_issue
+from classes.booking import BookingError, booking_cancel, booking_create, offer_accept
+from classes.models import BookingStatus
+from residents.models import Resident
+from residents.services import resident_create
+
+# Shown next to the reason field: the form asks for it only when it is needed.
+FULL_MESSAGE = gettext_lazy(
+    "The session is full. To admit this person over capacity, enter the reason."
+)
+# What a new walk-in may be registered with; the desk completes the record later.
+NEW_RESIDENT_FIELDS = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "phone_mobile",
+    "phone_home",
+)
+
+
+class WalkInError(Exception):
+    """The walk-in could not be checked in; `message` is fit to show the user."""
+
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class WalkInOutcome:
+    outcome: CheckInOutcome
+    resident: Resident
+    resident_created: bool = False
+
+
+class _AlreadyDone(Exception):
+    """The same form was sent twice at once and the other request won: undo ours."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+
+def walkin_replay(nonce):
+    """The answer to a walk-in form already sent with this nonce, or None."""
+    checkin = (
+        CheckIn.objects.select_related("booking__resident", "booking__session", "original__by")
+        .filter(nonce=nonce, channel=CheckIn.Channel.WALK_IN)
+        .first()
+    )
+    if checkin is None:
+        return None
+    first = checkin.original
+    outcome = CheckInOutcome(
+        checkin=checkin,
+        result=checkin.result,
+        booking=checkin.booking,
+        first_at=first.at if first else None,
+        first_by=first.by if first else None,
+    )
+    return WalkInOutcome(outcome, checkin.booking.resident)
+
+
+def _seat(*, session_id, resident, reason, user, now):
+    """A booking with a seat for the walk-in, or WalkInError. Runs inside the transaction."""
+    outcome = booking_create(
+        session_id=session_id,
+        resident_id=resident.pk,
+        user=user,
+        now=now,
+        walk_in=True,
+        over_capacity_reason=reason,
+    )
+    booking = outcome.booking
+    if booking.status == BookingStatus.OFFERED:
+        # They were offered a seat and came: that is a yes.
+        booking = offer_accept(booking_id=booking.pk, user=user, now=now).booking
+    elif booking.status == BookingStatus.WAITLISTED and not outcome.created:
+        # On the waitlist and here in person: give up the waitlist place and take a walk-in
+        # seat instead (over capacity with a reason). If there is none, the rollback puts the
+        # waitlist place back.
+        booking_cancel(
+            booking_id=booking.pk, user=user, note=_("Came to the venue as a walk-in"), now=now
+        )
+        return _seat(session_id=session_id, resident=resident, reason=reason, user=user, now=now)
+    if booking.status == BookingStatus.WAITLISTED:
+        raise WalkInError(str(FULL_MESSAGE), "full")
+    if booking.status == BookingStatus.CANCELLED:  # not reachable today; never check one in
+        raise WalkInError(_("This booking has been cancelled."), "cancelled")
+    return booking
+
+
+def walkin_checkin(
+    *,
+    session_id,
+    resident_id=None,
+    new_resident=None,
+    over_capacity_reason="",
+    device,
+    nonce,
+    user,
+    now=None,
+):
+    """Book and check in someone who came without a seat: an existing resident (`resident_id`)
+    or a new one (`new_resident`, a dict of NEW_RESIDENT_FIELDS).
+
+    `nonce` identifies the form that was sent: sent twice, the first answer comes back and
+    nothing is registered or booked twice.
+    """
+    if (resident_id is None) == (new_resident is None):
+        raise TypeError("Give either resident_id or new_resident")
+    now = now or timezone.now()
+    try:
+        nonce = uuid.UUID(str(nonce)) if nonce else None
+    except ValueError:
+        raise WalkInError(
+            _("The form was sent incomplete. Please try again."), "bad_nonce"
+        ) from None
+    if nonce is not None:
+        earlier = walkin_replay(nonce)
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            return _walk_in(
+                session_id=session_id,
+                resident_id=resident_id,
+                new_resident=new_resident,
+                reason=(over_capacity_reason or "").strip(),
+                device=device,
+                nonce=nonce,
+                user=user,
+                now=now,
+            )
+    except _AlreadyDone as done:
+        return WalkInOutcome(done.outcome, done.outcome.booking.resident)
+    except BookingError as error:
+        raise WalkInError(error.message, error.code) from error
+
+
+def _walk_in(*, session_id, resident_id, new_resident, reason, device, nonce, user, now):
+    created = new_resident is not None
+    if created:
+        unknown = set(new_resident) - set(NEW_RESIDENT_FIELDS)
+        if unknown:
+            raise TypeError(f"Not a walk-in field: {', '.join(sorted(unknown))}")
+        resident = resident_create(
+            user=user, note=_("Registered at the venue as a walk-in"), **new_resident
+        )
+    else:
+        resident = Resident.objects.filter(pk=resident_id).first()
+        if resident is None:
+            raise WalkInError(_("This resident is not registered."), "unknown_resident")
+    booking = _seat(session_id=session_id, resident=resident, reason=reason, user=user, now=now)
+    ticket = ticket_issue(booking_id=booking.pk, user=user)
+    outcome = checkin_redeem(
+        token=ticket.token,
+        session_id=session_id,
+        device=device,
+        nonce=nonce,
+        user=user,
+        channel=CheckIn.Channel.WALK_IN,
+        now=now,
+    )
+    if outcome.checkin.booking_id != booking.pk:
+        raise _AlreadyDone(outcome)
+    return WalkInOutcome(outcome, resident, created)

@@ -1,0 +1,261 @@
+"""Walk-ins: find or register, book and check in, in one step; over capacity only with a reason."""
+
+import datetime
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import CheckIn
+from attendance.walkin import WalkInError, walkin_checkin
+from classes.booking import booking_create
+from classes.models import Booking, BookingEvent, BookingStatus
+from residents.models import Resident, ResidentEvent
+
+pytestmark = pytest.mark.django_db
+
+FULL = "満席です。定員を超えて受け付ける場合は理由を入力してください"
+
+
+@pytest.fixture
+def venue(make, venue_user):
+    venue = make.venue()
+    venue.staff.add(venue_user)
+    return venue
+
+
+@pytest.fixture
+def session(make, venue):
+    """Began ten minutes ago: too late to book at the desk, not for a walk-in."""
+    starts = timezone.now() - datetime.timedelta(minutes=10)
+    return make.session(venue=venue, starts_at=starts, capacity=2)
+
+
+def fill(session, make, user, people=2):
+    for _ in range(people):
+        booking_create(
+            session_id=session.pk,
+            resident_id=make.resident().pk,
+            user=user,
+            now=session.starts_at - datetime.timedelta(days=1),
+        )
+
+
+def post(client, session, **fields):
+    data = {"walkin-nonce": str(uuid.uuid4()), "walkin-device": "会場端末-W1"}
+    data.update({f"walkin-{name}": value for name, value in fields.items()})
+    return client.post(reverse("attendance:venue_walkin", args=[session.pk]), data)
+
+
+NEW_PERSON = {
+    "family_name": "田中",
+    "given_name": "一郎",
+    "family_name_kana": "たなか",
+    "given_name_kana": "いちろう",
+    "phone": "090-1111-2222",
+}
+
+
+def test_walk_in_of_a_registered_resident(venue_client, session, make, venue_user):
+    resident = make.resident(family_name="山田", given_name="花子")
+
+    response = post(venue_client, session, resident=resident.pk)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("attendance:venue_session", args=[session.pk])
+    booking = Booking.objects.get(session=session, resident=resident)
+    assert booking.status == BookingStatus.ATTENDED
+    checkin = CheckIn.objects.get(booking=booking)
+    assert (checkin.result, checkin.channel, checkin.by) == ("ok", "walk_in", venue_user)
+    assert checkin.device == "会場端末-W1"
+    page = venue_client.get(response["Location"])
+    assert "山田 花子 様 受付しました" in page.content.decode()
+
+
+def test_walk_in_search_lists_residents_with_a_button(venue_client, session, make):
+    make.resident(family_name="山田", given_name="花子", family_name_kana="ヤマダ")
+    url = reverse("attendance:venue_walkin_search", args=[session.pk])
+    text = venue_client.get(url, {"q": "ﾔﾏﾀﾞ"}).content.decode()
+    assert "山田 花子" in text and 'name="walkin-resident"' in text and "この方を受付" in text
+    nobody = venue_client.get(url, {"q": "わたなべ"}).content.decode()
+    assert "下の欄で登録してください" in nobody
+    page = venue_client.get(reverse("attendance:venue_walkin", args=[session.pk]), {"q": "やまだ"})
+    assert "山田 花子" in page.content.decode()
+
+
+def test_walk_in_of_a_new_person(venue_client, session, venue_user):
+    response = post(venue_client, session, **NEW_PERSON)
+
+    assert response.status_code == 302
+    resident = Resident.objects.get(family_name="田中")
+    assert (resident.kana_key, resident.phone_mobile) == ("たなかいちろう", "+819011112222")
+    assert resident.created_by == venue_user
+    event = ResidentEvent.objects.get(resident=resident)
+    assert event.kind == "created" and event.detail == "当日参加として会場で登録"
+    booking = Booking.objects.get(resident=resident)
+    assert booking.status == BookingStatus.ATTENDED
+    assert CheckIn.objects.get(booking=booking).channel == "walk_in"
+
+
+def test_a_home_number_goes_to_the_home_phone(venue_client, session):
+    post(venue_client, session, **{**NEW_PERSON, "phone": "0982-52-2111"})
+    resident = Resident.objects.get(family_name="田中")
+    assert (resident.phone_mobile, resident.phone_home) == ("", "+81982522111")
+
+
+def test_new_person_form_keeps_the_input_and_says_what_is_missing(venue_client, session):
+    response = post(venue_client, session, family_name="田中", given_name_kana="Ichiro", phone="12")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'value="田中"' in text and 'value="Ichiro"' in text and 'value="12"' in text
+    assert "入力してください。" in text
+    assert "ひらがなかカタカナで" in text or "ひらがな" in text
+    assert "090-1234-5678" in text  # the phone example
+    assert not Resident.objects.exists() and not Booking.objects.exists()
+
+
+def test_full_session_without_a_reason_keeps_the_input_and_changes_nothing(
+    venue_client, session, make, desk_user
+):
+    fill(session, make, desk_user)
+    residents_before = Resident.objects.count()
+
+    response = post(venue_client, session, **NEW_PERSON)
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert FULL in text
+    assert 'value="田中"' in text and 'value="いちろう"' in text and 'value="090-1111-2222"' in text
+    assert Resident.objects.count() == residents_before  # the registration was rolled back
+    assert Booking.objects.filter(session=session).count() == 2
+    assert not CheckIn.objects.exists()
+
+
+def test_full_session_with_a_reason_admits_and_records_why(venue_client, session, make, desk_user):
+    fill(session, make, desk_user)
+
+    response = post(venue_client, session, **NEW_PERSON, over_capacity_reason="椅子を追加しました")
+
+    assert response.status_code == 302
+    booking = Booking.objects.get(resident__family_name="田中")
+    assert booking.status == BookingStatus.ATTENDED
+    event = BookingEvent.objects.get(booking=booking, reason="booked_over_capacity")
+    assert event.note == "椅子を追加しました"
+    assert Booking.objects.filter(session=session).holding_seats().count() == 3
+
+
+def test_chosen_resident_at_a_full_session_is_asked_for_the_reason(
+    venue_client, session, make, desk_user
+):
+    fill(session, make, desk_user)
+    resident = make.resident(family_name="山田", given_name="花子")
+    nonce = str(uuid.uuid4())
+
+    first = post(venue_client, session, resident=resident.pk, nonce=nonce)
+
+    text = first.content.decode()
+    assert first.status_code == 200 and FULL in text
+    assert "山田 花子 様を受付" in text and f'value="{resident.pk}"' in text
+    assert f'value="{nonce}"' in text  # the same form, sent again, is the same request
+    assert not Booking.objects.filter(resident=resident).exists()
+
+    second = post(
+        venue_client, session, resident=resident.pk, nonce=nonce, over_capacity_reason="見学のみ"
+    )
+    assert second.status_code == 302
+    assert Booking.objects.get(resident=resident).status == BookingStatus.ATTENDED
+
+
+def test_the_same_form_sent_twice_registers_and_checks_in_once(venue_client, session):
+    nonce = str(uuid.uuid4())
+    post(venue_client, session, **NEW_PERSON, nonce=nonce)
+    again = post(venue_client, session, **NEW_PERSON, nonce=nonce)
+    assert again.status_code == 302
+    assert Resident.objects.filter(family_name="田中").count() == 1
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_possible_duplicate_is_shown_before_registering(venue_client, session, make):
+    same = make.resident(
+        family_name="田中",
+        given_name="一郎",
+        family_name_kana="タナカ",
+        given_name_kana="イチロウ",
+        phone_mobile="+819099998888",
+    )
+    first = post(venue_client, session, **NEW_PERSON)
+    text = first.content.decode()
+    assert first.status_code == 200 and "同じふりがな、または同じ電話番号の方" in text
+    assert f'name="walkin-resident" value="{same.pk}"' in text
+    assert Resident.objects.count() == 1
+
+    registered = post(venue_client, session, **NEW_PERSON, confirm_new="on")
+    assert registered.status_code == 302
+    assert Resident.objects.filter(family_name="田中").count() == 2
+
+
+def test_someone_on_the_waitlist_who_comes_takes_a_walk_in_seat(
+    venue_client, session, make, desk_user
+):
+    fill(session, make, desk_user)
+    waiting = make.resident()
+    booking_create(
+        session_id=session.pk,
+        resident_id=waiting.pk,
+        user=desk_user,
+        now=session.starts_at - datetime.timedelta(days=1),
+    )
+    assert Booking.objects.get(resident=waiting).status == BookingStatus.WAITLISTED
+
+    refused = post(venue_client, session, resident=waiting.pk)
+    assert FULL in refused.content.decode()
+    assert Booking.objects.get(resident=waiting).status == BookingStatus.WAITLISTED  # unchanged
+
+    post(venue_client, session, resident=waiting.pk, over_capacity_reason="空きが出たため")
+    statuses = set(Booking.objects.filter(resident=waiting).values_list("status", flat=True))
+    assert statuses == {BookingStatus.CANCELLED, BookingStatus.ATTENDED}
+
+
+def test_walk_in_after_the_session_ended_is_refused_with_a_message(
+    venue_client, make, venue, venue_user
+):
+    over = make.session(venue=venue, starts_at=timezone.now() - datetime.timedelta(hours=3))
+    response = post(venue_client, over, **NEW_PERSON)
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert not Resident.objects.exists()
+
+
+def test_service_someone_already_booked_is_checked_in_with_their_booking(
+    session, make, desk_user, venue_user
+):
+    resident = make.resident()
+    booked = booking_create(
+        session_id=session.pk,
+        resident_id=resident.pk,
+        user=desk_user,
+        now=session.starts_at - datetime.timedelta(days=1),
+    ).booking
+    result = walkin_checkin(
+        session_id=session.pk, resident_id=resident.pk, device="d", nonce=None, user=venue_user
+    )
+    assert result.outcome.ok and result.outcome.booking.pk == booked.pk
+    assert not result.resident_created
+    again = walkin_checkin(
+        session_id=session.pk, resident_id=resident.pk, device="d", nonce=None, user=venue_user
+    )
+    assert again.outcome.result == "already_checked_in"
+
+
+def test_service_refuses_a_bad_nonce_and_an_unknown_resident(session, venue_user):
+    with pytest.raises(WalkInError):
+        walkin_checkin(
+            session_id=session.pk, resident_id=1, device="", nonce="nope", user=venue_user
+        )
+    with pytest.raises(WalkInError) as error:
+        walkin_checkin(
+            session_id=session.pk, resident_id=999999, device="", nonce=None, user=venue_user
+        )
+    assert error.value.code == "unknown_resident"

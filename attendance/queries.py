@@ -71,12 +71,12 @@ def venue_session(pk):
 
 
 def venue_session_counts(pk):
-    """{venue_id, status, booked, checked_in, waiting} of one session, or None: what the scan
+    """{venue_id, booked, checked_in, waiting} of one session, or None: what the scan
     API needs for the venue check and the counts, in one query."""
     return (
         Session.objects.filter(pk=pk)
         .annotate(**_VENUE_COUNTS)
-        .values("venue_id", "status", "booked", "checked_in", "waiting")
+        .values("venue_id", "booked", "checked_in", "waiting")
         .first()
     )
 

@@ -249,6 +249,26 @@ def test_service_someone_already_booked_is_checked_in_with_their_booking(
     assert again.outcome.result == "already_checked_in"
 
 
+def test_service_someone_offered_a_seat_who_comes_takes_it(session, make, desk_user, venue_user):
+    resident = make.resident()
+    booking = booking_create(
+        session_id=session.pk,
+        resident_id=resident.pk,
+        user=desk_user,
+        now=session.starts_at - datetime.timedelta(days=1),
+    ).booking
+    Booking.objects.filter(pk=booking.pk).update(
+        status=BookingStatus.OFFERED, offer_expires_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    result = walkin_checkin(
+        session_id=session.pk, resident_id=resident.pk, device="d", nonce=None, user=venue_user
+    )
+    assert result.outcome.ok and result.outcome.booking.pk == booking.pk
+    events = BookingEvent.objects.filter(booking=booking).order_by("pk")
+    reasons = list(events.values_list("reason", flat=True))
+    assert reasons[-2:] == ["offer_accepted", "checked_in"]
+
+
 def test_service_refuses_a_bad_nonce_and_an_unknown_resident(session, venue_user):
     with pytest.raises(WalkInError):
         walkin_checkin(

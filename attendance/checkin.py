@@ -98,9 +98,11 @@ def _judge(ticket, booking, session_id, now):
         return Result.CANCELLED
     if booking.status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED):
         return Result.WAITLISTED
+    # A ticket counts only on the day of its session, even on that session's own page.
+    if timezone.localdate(booking.session.starts_at) != timezone.localdate(now):
+        return Result.WRONG_DAY
     if booking.session_id != session_id:
-        same_day = timezone.localdate(booking.session.starts_at) == timezone.localdate(now)
-        return Result.WRONG_SESSION if same_day else Result.WRONG_DAY
+        return Result.WRONG_SESSION
     if booking.status == BookingStatus.ATTENDED:
         return Result.ALREADY
     return Result.OK

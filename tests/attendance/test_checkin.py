@@ -208,3 +208,11 @@ def test_fifty_phones_scanning_one_ticket_make_one_checkin(make, desk_user):
     assert sorted(results).count("ok") == 1
     assert results.count("already_checked_in") == 49
     assert CheckIn.objects.filter(result="ok").count() == 1
+
+
+def test_a_ticket_counts_only_on_the_day_of_its_session(make, desk_user):
+    next_week = make.session(starts_at=timezone.now() + datetime.timedelta(days=7))
+    ticket = booked_ticket(make, next_week, desk_user)
+    # Even on its own session's page, a week early is the wrong day.
+    assert scan(ticket, next_week, desk_user).result == "wrong_day"
+    assert scan(ticket, next_week, desk_user, now=next_week.starts_at).result == "ok"

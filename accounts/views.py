@@ -10,6 +10,8 @@ def home(request):
     user = request.user
     if can(user, Perm.BOOKINGS_MANAGE) and not can(user, Perm.SCHEDULE_EDIT):
         return redirect("classes:desk")
+    if can(user, Perm.CHECKIN) and not can(user, Perm.SCHEDULE_EDIT):
+        return redirect("attendance:venue_today")
     if can(user, Perm.SESSIONS_VIEW):
         return redirect("classes:session_list")
     return render(request, "accounts/home.html")

@@ -1,0 +1,26 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "client_fixture,target",
+    [
+        ("desk_client", "classes:desk"),
+        ("venue_client", "attendance:venue_today"),
+        ("dx_client", "classes:session_list"),
+    ],
+)
+def test_home_sends_each_role_to_its_work(request, client_fixture, target):
+    client = request.getfixturevalue(client_fixture)
+    assert client.get(reverse("home"))["Location"] == reverse(target)
+
+
+def test_volunteer_home_is_a_page(volunteer_client):
+    assert volunteer_client.get(reverse("home")).status_code == 200
+
+
+def test_venue_staff_see_the_check_in_menu(venue_client):
+    page = venue_client.get(reverse("attendance:venue_today")).content.decode()
+    assert reverse("attendance:venue_today") in page and reverse("classes:desk") not in page

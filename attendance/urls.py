@@ -10,6 +10,9 @@ urlpatterns = [
     path("t/<str:token>/cancel/", ticket.ticket_cancel, name="ticket_cancel"),
     path("t/<str:token>/ticket.pdf", ticket.ticket_pdf, name="ticket_pdf"),
     # Staff: print, download and reissue tickets; the paper roster (helper_tickets)
+    path(
+        "desk/bookings/<int:pk>/ticket/", ticket.booking_ticket_panel, name="booking_ticket_panel"
+    ),
     path("desk/bookings/<int:pk>/ticket.pdf", ticket.staff_ticket_pdf, name="staff_ticket_pdf"),
     path("desk/bookings/<int:pk>/ticket/reissue/", ticket.ticket_reissue, name="ticket_reissue"),
     path("sessions/<int:pk>/roster.pdf", ticket.roster_pdf, name="roster_pdf"),

@@ -12,11 +12,13 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from accounts.access import Perm
+from attendance.tickets import ticket_issue
 from classes.booking import booking_create
 from classes.models import ConsultationDay, Series
 
 pytestmark = pytest.mark.django_db
 
+PUBLIC = "public"  # residents' ticket pages: no login, the token is the key
 # url name -> (permission needed, argument key). None = any logged-in user.
 PAGES = {
     "home": (None, None),
@@ -49,6 +51,22 @@ PAGES = {
     "classes:series_regenerate": (Perm.SCHEDULE_EDIT, "series"),
     "classes:consultation_create": (Perm.SCHEDULE_EDIT, None),
     "classes:consultation_detail": (Perm.SCHEDULE_EDIT, "consultation"),
+    "attendance:ticket": (PUBLIC, "token"),
+    "attendance:ticket_cancel": (PUBLIC, "token"),
+    "attendance:ticket_pdf": (PUBLIC, "token"),
+    "attendance:booking_ticket_panel": (Perm.TICKETS_MANAGE, "booking"),
+    "attendance:staff_ticket_pdf": (Perm.TICKETS_MANAGE, "booking"),
+    "attendance:ticket_reissue": (Perm.TICKETS_MANAGE, "booking"),
+    "attendance:roster_pdf": (Perm.SESSIONS_VIEW, "session"),
+    "attendance:venue_today": (Perm.CHECKIN, None),
+    "attendance:venue_session": (Perm.CHECKIN, "session"),
+    "attendance:api_checkin": (Perm.CHECKIN, None),
+    "attendance:venue_counts": (Perm.CHECKIN, "session"),
+    "attendance:venue_roster": (Perm.CHECKIN, "session"),
+    "attendance:venue_checkin": (Perm.CHECKIN, "session"),
+    "attendance:venue_undo": (Perm.CHECKIN, "session"),
+    "attendance:venue_walkin": (Perm.CHECKIN, "session"),
+    "attendance:venue_walkin_search": (Perm.CHECKIN, "session"),
 }
 # Which roles hold which permission: the table the access module implements, restated here
 # so a change to it is a visible change to this test.
@@ -91,7 +109,7 @@ def our_url_names():
     names = set()
     for pattern in get_resolver().url_patterns:
         namespace = getattr(pattern, "namespace", None)
-        if namespace in ("residents", "classes"):
+        if namespace in ("residents", "classes", "attendance"):
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
         elif getattr(pattern, "name", None) == "home":
             names.add("home")
@@ -128,6 +146,7 @@ def objects(make, desk_user, venue_user):
         end_time=datetime.time(12),
     )
     return {
+        "token": ticket_issue(booking_id=booking.booking.pk).token,
         "resident": resident.pk,
         "session": session.pk,
         "booking": booking.booking.pk,
@@ -149,7 +168,7 @@ def test_each_role_opens_exactly_the_pages_it_may(request, client, objects, role
     for name, (perm, _key) in PAGES.items():
         response = client.get(url_for(name, objects), HTTP_HX_REQUEST="true")
         assert response.status_code < 500, name
-        allowed = perm is None or perm in ROLES[role]
+        allowed = perm in (None, PUBLIC) or perm in ROLES[role]
         if allowed and response.status_code == 403:
             refused.append(name)
         if not allowed and response.status_code != 403:
@@ -159,9 +178,12 @@ def test_each_role_opens_exactly_the_pages_it_may(request, client, objects, role
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, objects):
-    for name in PAGES:
+    for name, (perm, _key) in PAGES.items():
         url = url_for(name, objects)
         response = client.get(url)
+        if perm == PUBLIC:
+            assert response.status_code == 200, name
+            continue
         assert response.status_code == 302, name
         assert response["Location"] == redirect_to_login(url)["Location"], name
 

@@ -191,6 +191,26 @@ def staff_ticket_pdf(request, pk):
 
 
 @require(Perm.TICKETS_MANAGE)
+def booking_ticket_panel(request, pk):
+    """Print, open and reissue buttons for a booking; the desk's booking page loads it."""
+    booking = _booking_or_404(request, pk)
+    if booking.status == BookingStatus.CANCELLED:
+        # A cancelled booking has nothing to print or send.
+        if request.htmx:
+            return HttpResponse("")
+        raise Http404
+    ticket = tickets.ticket_issue(booking_id=booking.pk, user=request.user)
+    context = {
+        "booking": booking,
+        "ticket": ticket,
+        "page_url": ticket_url(ticket.token, request=request),
+        "package": class_queries.series_bookings_of(booking),
+    }
+    template = "_desk.html" if request.htmx else "desk_page.html"
+    return render(request, f"attendance/ticket/{template}", context)
+
+
+@require(Perm.TICKETS_MANAGE)
 @require_POST
 def ticket_reissue(request, pk):
     booking = _booking_or_404(request, pk)

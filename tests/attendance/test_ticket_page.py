@@ -297,7 +297,14 @@ def test_cancel_needs_the_csrf_token(make, session, desk_user):
 
 
 def done_page(client, booking):
-    return client.get(reverse("classes:booking_done", args=[booking.pk]))
+    """The desk's booking page, with the ticket panel it loads (as htmx does) put in its place."""
+    page = client.get(reverse("classes:booking_done", args=[booking.pk]))
+    panel_url = reverse("attendance:booking_ticket_panel", args=[booking.pk])
+    if panel_url not in page.content.decode():
+        return page
+    panel = client.get(panel_url, HTTP_HX_REQUEST="true")
+    page.content = page.content + panel.content
+    return page
 
 
 def test_booking_page_offers_the_ticket_and_issues_it_once(desk_client, make, session, desk_user):
@@ -324,13 +331,18 @@ def test_booking_page_offers_the_ticket_and_issues_it_once(desk_client, make, se
     assert Ticket.objects.filter(booking=booking).count() == 1
 
 
-def test_booking_page_query_count_with_the_ticket_block(
-    desk_client, ticket, django_assert_max_num_queries
-):
-    done_page(desk_client, ticket.booking)  # the first visit also touches the login session
-    # login session, user, roles, the booking; the ticket block adds one: the valid ticket
-    with django_assert_max_num_queries(5):
-        done_page(desk_client, ticket.booking)
+def test_ticket_panel_query_count(desk_client, ticket, django_assert_max_num_queries):
+    url = reverse("attendance:booking_ticket_panel", args=[ticket.booking_id])
+    desk_client.get(url, HTTP_HX_REQUEST="true")  # the first visit also touches the login session
+    # login session, user, roles, the booking, the valid ticket, the series parts
+    with django_assert_max_num_queries(6):
+        desk_client.get(url, HTTP_HX_REQUEST="true")
+
+
+def test_ticket_panel_without_javascript_is_a_page(desk_client, ticket):
+    url = reverse("attendance:booking_ticket_panel", args=[ticket.booking_id])
+    page = desk_client.get(url).content.decode()
+    assert "<html" in page and ticket.token in page
 
 
 def test_a_cancelled_booking_has_no_ticket_block(desk_client, make, session, desk_user):
@@ -354,7 +366,8 @@ def test_reissue_replaces_the_ticket_and_goes_back(desk_client, ticket):
     assert "受講票を再発行しました" in text_of(response)
     new = Ticket.objects.get(booking=ticket.booking, revoked_at__isnull=True)
     assert new.token != ticket.token
-    assert new.token in text_of(response)  # the page shows the new link
+    panel = reverse("attendance:booking_ticket_panel", args=[ticket.booking_id])
+    assert new.token in text_of(desk_client.get(panel, HTTP_HX_REQUEST="true"))
     assert page(desk_client, ticket.token).status_code == 410
     assert page(desk_client, new.token).status_code == 200
 

@@ -85,7 +85,13 @@ def build_data():
     session = Session.objects.create(
         course=Course.objects.create(title="スマホ教室 入門 (ベンチ)", category=Category.OTHER),
         venue=venue,
-        starts_at=now - datetime.timedelta(minutes=10),
+        # Begun a little while ago, but today in Tokyo: a ticket counts only on its day.
+        starts_at=max(
+            now - datetime.timedelta(minutes=10),
+            timezone.make_aware(
+                datetime.datetime.combine(timezone.localdate(now), datetime.time())
+            ),
+        ),
         ends_at=now + datetime.timedelta(hours=3),
         capacity=TICKETS + 1,
     )

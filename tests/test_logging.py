@@ -14,7 +14,7 @@ def redacted(message, *args):
 def test_ticket_tokens_are_cut_from_log_lines():
     line = redacted("Not Found: %s", f"/t/{TOKEN}/")
     assert TOKEN not in line and "/t/ABCD…/" in line
-    server_line = redacted('"GET /t/%s/ticket.pdf HTTP/1.1" 200 5120' % TOKEN.lower())
+    server_line = redacted(f'"GET /t/{TOKEN.lower()}/ticket.pdf HTTP/1.1" 200 5120')
     assert TOKEN.lower() not in server_line
 
 

@@ -53,4 +53,3 @@ def test_japanese_first_in_tokyo():
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert [code for code, _ in settings.LANGUAGES] == ["ja", "en"]
-

@@ -1,4 +1,4 @@
-"""axe-core (WCAG 2.1 AA) on the pages of this slice, as the staff and residents' helpers see them."""
+"""axe-core (WCAG 2.1 AA) on the pages of this slice, as staff and residents see them."""
 
 import datetime
 

@@ -2,8 +2,12 @@
 
 A scan is idempotent and cheap. The same ticket twice, or from two phones at once, makes one
 check-in (the booking row is locked); a retried request with the same client nonce gets the
-first answer back and changes nothing. The usual path costs five queries: the nonce, the ticket
-with its booking (locked), the check-in row, the booking's status and its history entry.
+first answer back and changes nothing (the nonce is unique: the retry's insert fails and the
+first answer is read back). The usual path costs three queries: the ticket with its booking
+(locked), the check-in row and the booking's status.
+
+The CheckIn rows are the history of attendance — who checked whom in, when, how, and any undo —
+so check-ins add no BookingEvent of their own.
 """
 
 import datetime
@@ -16,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import CheckIn, Ticket
-from classes.models import Booking, BookingEvent, BookingStatus
+from classes.models import Booking, BookingStatus
 
 # A check-in made by mistake can be taken back this long afterwards.
 UNDO_MINUTES = 10
@@ -110,10 +114,6 @@ def _judge(ticket, booking, session_id, now):
 
 @transaction.atomic
 def _redeem(*, token, session_id, device, nonce, user, channel, now):
-    if nonce is not None:
-        replay = _replay(nonce)
-        if replay is not None:
-            return replay
     ticket = (
         Ticket.objects.select_for_update(of=("booking",))
         .select_related("booking__session", "booking__resident")
@@ -144,18 +144,9 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
         at=now,
     )
     if result == Result.OK:
-        previous = booking.status  # booked, or no_show for someone who came late
+        # From booked, or from no_show for someone who came late.
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.ATTENDED, updated_at=now)
         booking.status = BookingStatus.ATTENDED
-        BookingEvent.objects.create(
-            booking=booking,
-            from_status=previous,
-            to_status=BookingStatus.ATTENDED,
-            reason="checked_in",
-            note=channel,
-            actor=checkin.by,
-            at=now,
-        )
     return _outcome(checkin)
 
 
@@ -177,7 +168,8 @@ def checkin_redeem(
             now=now,
         )
     except IntegrityError:
-        # The same nonce arrived twice at the same moment: the first answer stands.
+        # This nonce was used before (a retry), or twice at the same moment: the first answer
+        # stands, and the retry's own changes were rolled back.
         replay = _replay(nonce) if nonce is not None else None
         if replay is None:
             raise
@@ -207,13 +199,5 @@ def checkin_undo(*, checkin_id, user, now=None):
     checkin.save(update_fields=["undone_at", "undone_by"])
     Booking.objects.filter(pk=checkin.booking_id).update(
         status=BookingStatus.BOOKED, updated_at=now
-    )
-    BookingEvent.objects.create(
-        booking_id=checkin.booking_id,
-        from_status=BookingStatus.ATTENDED,
-        to_status=BookingStatus.BOOKED,
-        reason="checkin_undone",
-        actor=actor,
-        at=now,
     )
     return checkin

@@ -53,7 +53,7 @@
 
   var api = root.dataset.api;
   var sessionId = Number(root.dataset.session);
-  var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+  var scanPass = root.dataset.pass;
   var texts = document.getElementById("scan-messages").dataset;
   var resultSlot = document.getElementById("scan-result");
   var pendingBox = document.getElementById("scan-pending");
@@ -93,12 +93,13 @@
     showPending();
     return fetch(api, {
       method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      credentials: "omit",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-Scan-Pass": scanPass },
       body: JSON.stringify({ session: item.session, code: item.code, nonce: item.nonce, device: item.device }),
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
-      // A login page (session expired) or a CSRF refusal is HTML, not an answer: keep the scan.
+      // An expired scanner pass (401) or an HTML error page is not an answer: keep the scan.
+      if (response.status === 401) return { sent: false, problem: "login" };
       if (response.redirected || type.indexOf("application/json") === -1) {
         return { sent: false, problem: response.status >= 500 ? "failed" : "login" };
       }
@@ -189,15 +190,6 @@
     while (log.children.length > LOG_SIZE) log.removeChild(log.lastChild);
   }
 
-  function updateCounts(counts) {
-    if (!counts) return;
-    counts.not_yet = Math.max(counts.booked - counts.checked_in, 0);
-    Object.keys(counts).forEach(function (key) {
-      var cell = document.querySelector('#venue-counts [data-count="' + key + '"]');
-      if (cell) cell.textContent = String(counts[key]);
-    });
-  }
-
   function answered(data, item, later) {
     var level = data.level || "bad";
     var text = data.name && level !== "ok" ? data.name + ": " + data.message : data.message;
@@ -206,8 +198,8 @@
       showResult(level, data.name, data.message);
       beep(level);
     }
-    if (item.session === sessionId && data.counts) {
-      updateCounts(data.counts);
+    if (item.session === sessionId) {
+      // The counts and the roster reload themselves on this event (htmx).
       document.body.dispatchEvent(new CustomEvent("tsunagu:scanned"));
     }
   }

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 @csrf_exempt
 def bare(request):
     """Look the ticket up by its unique token, touch its booking: the floor a scan stands on."""
-    token = json.loads(request.body)["token"]
+    token = json.loads(request.body)["code"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT booking_id FROM attendance_ticket WHERE token = %s", [token])
         row = cursor.fetchone()

@@ -60,21 +60,19 @@ RANDOM_SEED = 11
 
 
 def build_data():
-    """One session running now with TICKETS booked residents, a venue staff member logged in
-    on CLIENTS phones; returns (session id, tokens, storm booking and token, phone cookies)."""
+    """One session running now with TICKETS booked residents, and the scanner pass the venue page
+    gives a staff member's phone; returns (session id, tokens, storm ticket, scanner passes)."""
     import datetime
     import random
 
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import connection
-    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
-    from django.test import Client
     from django.utils import timezone
-    from django.utils.crypto import get_random_string
 
     from accounts.access import Role
     from attendance.models import Ticket
+    from attendance.scanpass import scanpass_issue
     from classes.models import Booking, BookingStatus, Category, Course, Session, Venue
     from demo.people import fake_residents
     from residents.models import Resident
@@ -115,14 +113,9 @@ def build_data():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    cookies = []
-    for _ in range(CLIENTS):
-        phone = Client()
-        phone.force_login(staff)
-        csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
-        cookies.append((phone.cookies["sessionid"].value, csrf))
+    passes = [scanpass_issue(user=staff, session_id=session.pk) for _ in range(CLIENTS)]
     storm = tickets.pop()
-    return session.pk, [t.token for t in tickets], storm, cookies
+    return session.pk, [t.token for t in tickets], storm, passes
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -201,10 +194,9 @@ class Server:
 
 
 class Phone:
-    """One scanner: a keep-alive connection, a logged-in session, its own pile of tickets."""
+    """One scanner: a keep-alive connection, its scanner pass, its own pile of tickets."""
 
-    def __init__(self, index, port, path, cookie, session_id, tokens):
-        sessionid, csrf = cookie
+    def __init__(self, index, port, path, scan_pass, session_id, tokens):
         self.port = port
         self.path = path
         self.session_id = session_id
@@ -212,8 +204,7 @@ class Phone:
         self.device = f"bench-phone-{index}"
         self.headers = {
             "Content-Type": "application/json",
-            "Cookie": f"sessionid={sessionid}; csrftoken={csrf}",
-            "X-CSRFToken": csrf,
+            "X-Scan-Pass": scan_pass,
         }
         self.conn = None
 
@@ -222,10 +213,7 @@ class Phone:
         body = json.dumps(
             {
                 "session": self.session_id,
-                # The scanner page sends the decoded text as `code`; `token` is the name the
-                # API contract in the brief used. The form ignores the other one.
-                "code": token,
-                "token": token,
+                "code": token,  # the decoded QR text, as the scanner page sends it
                 "nonce": str(nonce or uuid.uuid4()),
                 "device": self.device,
             }
@@ -315,10 +303,10 @@ def drive(phones, seconds, tally):
     tally.seconds += time.perf_counter() - (begun[0] if begun else deadline)
 
 
-def storm(port, cookies, session_id, token):
+def storm(port, passes, session_id, token):
     """STORM_SCANS phones scan the same ticket at the same moment, each with its own nonce."""
     phones = [
-        Phone(i, port, CHECKIN_PATH, cookies[i % len(cookies)], session_id, [])
+        Phone(i, port, CHECKIN_PATH, passes[i % len(passes)], session_id, [])
         for i in range(STORM_SCANS)
     ]
     for phone in phones:
@@ -353,15 +341,15 @@ def split(items, parts):
 def bench(servers, data):
     from attendance.models import CheckIn
 
-    session_id, tokens, storm_ticket, cookies = data
+    session_id, tokens, storm_ticket, passes = data
     app, bare = servers
     # Check-in phones each redeem their own tickets; the bare view may look the same ones up.
     checkin_phones = [
-        Phone(i, app.port, CHECKIN_PATH, cookies[i], session_id, pile)
+        Phone(i, app.port, CHECKIN_PATH, passes[i], session_id, pile)
         for i, pile in enumerate(split(tokens, CLIENTS))
     ]
     bare_phones = [
-        Phone(i, bare.port, BARE_PATH, cookies[i], session_id, itertools.cycle(pile))
+        Phone(i, bare.port, BARE_PATH, passes[i], session_id, itertools.cycle(pile))
         for i, pile in enumerate(split(tokens, CLIENTS))
     ]
     warmup, bare_warmup = Tally(), Tally()
@@ -375,7 +363,7 @@ def bench(servers, data):
     for phone in checkin_phones + bare_phones:
         phone.close()
 
-    stormed = storm(app.port, cookies, session_id, storm_ticket.token)
+    stormed = storm(app.port, passes, session_id, storm_ticket.token)
     ok_rows = CheckIn.objects.filter(
         booking_id=storm_ticket.booking_id, result=CheckIn.Result.OK, undone_at__isnull=True
     ).count()

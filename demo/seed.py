@@ -236,10 +236,57 @@ def planning_window(today):
 def seed_demo(*, small=False, seed=RANDOM_SEED):
     users = ensure_users()
     if Venue.objects.filter(name=MARKER_VENUE).exists():
+        ensure_practice_session(users["venue"], users["desk"], seed=seed)
         return SeedResult(created=False, counts=demo_counts())
     with transaction.atomic():
         _Builder(users, small=small, seed=seed, now=timezone.now()).build()
+        ensure_practice_session(users["venue"], users["desk"], seed=seed)
     return SeedResult(created=True, counts=demo_counts())
+
+
+PRACTICE_TITLE = "受付の練習（デモ）"
+PRACTICE_BOOKINGS = 8
+
+
+def ensure_practice_session(venue_staff, desk, *, seed=RANDOM_SEED):
+    """A session today at the venue staff's first venue, so the scanner can be tried whatever
+    day `make run` happens on. One per day; running again finds it."""
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(9)))
+    venue = venue_staff.staffed_venues.order_by("name").first()
+    existing = Session.objects.filter(
+        venue=venue, course__title=PRACTICE_TITLE, starts_at=start
+    ).first()
+    if venue is None or existing is not None:
+        return existing
+    course, _ = Course.objects.get_or_create(
+        title=PRACTICE_TITLE,
+        defaults={
+            "category": Category.OTHER,
+            "description": "会場受付（QR読み取り）の練習用です。",
+        },
+    )
+    session = Session.objects.create(
+        course=course,
+        venue=venue,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=11),
+        capacity=PRACTICE_BOOKINGS + 2,
+    )
+    busy_today = Booking.objects.filter(
+        session__starts_at__date=today, status__in=["booked", "waitlisted", "offered"]
+    ).values("resident_id")
+    rng = random.Random(f"{seed}-{today}")
+    candidates = list(Resident.objects.active().exclude(pk__in=busy_today).order_by("pk")[:200])
+    for resident in rng.sample(candidates, min(PRACTICE_BOOKINGS, len(candidates))):
+        # Booked the day before, as the desk would have.
+        booking_create(
+            session_id=session.pk,
+            resident_id=resident.pk,
+            user=desk,
+            now=start - datetime.timedelta(days=1),
+        )
+    return session
 
 
 def demo_counts():

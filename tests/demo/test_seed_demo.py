@@ -129,3 +129,16 @@ def test_demo_story_residents_are_found_and_duplicates_exist():
         assert resident.kana_key and resident.family_name_kana
         for phone in (resident.phone_mobile, resident.phone_home):
             assert phone == "" or phone.startswith("+81")
+
+
+@pytest.mark.django_db
+def test_there_is_a_session_today_to_practise_scanning():
+    from demo.seed import PRACTICE_TITLE
+
+    first_output = seed()
+    seed()
+    practice = Session.objects.get(course__title=PRACTICE_TITLE)  # one, however often it runs
+    assert timezone.localdate(practice.starts_at) == timezone.localdate()
+    assert practice.venue.staff.filter(username="venue").exists()
+    assert practice.bookings.filter(status="booked").count() == 8
+    assert f"/venue/sessions/{practice.pk}/" in first_output

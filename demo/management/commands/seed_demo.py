@@ -1,8 +1,17 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from demo.seed import DEMO_PASSWORD, DEMO_USERS, MUNICIPALITY_NAME, RANDOM_SEED, seed_demo
+from classes.models import Session
+from demo.seed import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    MUNICIPALITY_NAME,
+    PRACTICE_TITLE,
+    RANDOM_SEED,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -32,6 +41,14 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already present; nothing changed.")
         self._print_logins()
+        practice = Session.objects.filter(
+            course__title=PRACTICE_TITLE, starts_at__date=timezone.localdate()
+        ).first()
+        if practice:
+            self.stdout.write(
+                f"\nScanner practice today (log in as venue, on a phone-sized window): "
+                f"/venue/sessions/{practice.pk}/ — tickets at /desk/bookings/<number>/ticket.pdf"
+            )
 
     def _print_logins(self):
         rows = [("role", "username", "password", "what to try")]

@@ -19,6 +19,7 @@ from classes.models import ConsultationDay, Series
 pytestmark = pytest.mark.django_db
 
 PUBLIC = "public"  # residents' ticket pages: no login, the token is the key
+SCAN_PASS = "scan pass"  # the scan API: the venue page's signed pass, not a login (POST only)
 # url name -> (permission needed, argument key). None = any logged-in user.
 PAGES = {
     "home": (None, None),
@@ -60,7 +61,7 @@ PAGES = {
     "attendance:roster_pdf": (Perm.SESSIONS_VIEW, "session"),
     "attendance:venue_today": (Perm.CHECKIN, None),
     "attendance:venue_session": (Perm.CHECKIN, "session"),
-    "attendance:api_checkin": (Perm.CHECKIN, None),
+    "attendance:api_checkin": (SCAN_PASS, None),
     "attendance:venue_counts": (Perm.CHECKIN, "session"),
     "attendance:venue_roster": (Perm.CHECKIN, "session"),
     "attendance:venue_checkin": (Perm.CHECKIN, "session"),
@@ -168,7 +169,7 @@ def test_each_role_opens_exactly_the_pages_it_may(request, client, objects, role
     for name, (perm, _key) in PAGES.items():
         response = client.get(url_for(name, objects), HTTP_HX_REQUEST="true")
         assert response.status_code < 500, name
-        allowed = perm in (None, PUBLIC) or perm in ROLES[role]
+        allowed = perm in (None, PUBLIC, SCAN_PASS) or perm in ROLES[role]
         if allowed and response.status_code == 403:
             refused.append(name)
         if not allowed and response.status_code != 403:
@@ -183,6 +184,9 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, objects):
         response = client.get(url)
         if perm == PUBLIC:
             assert response.status_code == 200, name
+            continue
+        if perm == SCAN_PASS:
+            assert response.status_code == 405, name  # and a POST without a pass gets 401
             continue
         assert response.status_code == 302, name
         assert response["Location"] == redirect_to_login(url)["Location"], name

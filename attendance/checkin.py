@@ -92,7 +92,8 @@ def _outcome(checkin):
     )
 
 
-def _replay(nonce):
+def checkin_replay(nonce):
+    """The answer first given to this nonce, or None when it is new."""
     earlier = (
         CheckIn.objects.select_related("booking__resident", "booking__session", "original__by")
         .filter(nonce=nonce)
@@ -182,7 +183,7 @@ def checkin_redeem(
     except IntegrityError:
         # This nonce was used before (a retry), or twice at the same moment: the first answer
         # stands, and the retry's own changes were rolled back.
-        replay = _replay(nonce) if nonce is not None else None
+        replay = checkin_replay(nonce) if nonce is not None else None
         if replay is None:
             raise
         return replay

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from attendance.checkin import CheckInOutcome, checkin_redeem
+from attendance.checkin import CheckInOutcome, checkin_redeem, checkin_replay
 from attendance.models import CheckIn
 from attendance.tickets import ticket_issue
 from classes.booking import BookingError, booking_cancel, booking_create, offer_accept
@@ -62,22 +62,10 @@ class _AlreadyDone(Exception):
 
 def walkin_replay(nonce):
     """The answer to a walk-in form already sent with this nonce, or None."""
-    checkin = (
-        CheckIn.objects.select_related("booking__resident", "booking__session", "original__by")
-        .filter(nonce=nonce, channel=CheckIn.Channel.WALK_IN)
-        .first()
-    )
-    if checkin is None:
+    outcome = checkin_replay(nonce)
+    if outcome is None or outcome.checkin.channel != CheckIn.Channel.WALK_IN:
         return None
-    first = checkin.original
-    outcome = CheckInOutcome(
-        checkin=checkin,
-        result=checkin.result,
-        booking=checkin.booking,
-        first_at=first.at if first else None,
-        first_by=first.by if first else None,
-    )
-    return WalkInOutcome(outcome, checkin.booking.resident)
+    return WalkInOutcome(outcome, outcome.booking.resident)
 
 
 def _seat(*, session_id, resident, reason, user, now):

@@ -6,10 +6,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.access import Perm, require
+from config.navigation import safe_next_url
 from residents import queries, services
 from residents.forms import DuplicateConfirmForm, MergeForm, ResidentEditForm, ResidentForm
 from residents.models import Resident
@@ -72,15 +72,6 @@ def resident_search(request):
     return render(request, "residents/_results.html", context)
 
 
-def _safe_next(request):
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return ""
-
-
 def _with_resident(url, resident_id):
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "resident"]
@@ -107,7 +98,7 @@ def _initial_from_search(q):
 
 @require(Perm.RESIDENTS_EDIT)
 def resident_create(request):
-    next_url = _safe_next(request)
+    next_url = safe_next_url(request)
     duplicates = []
     if request.method == "POST":
         form = ResidentForm(request.POST)

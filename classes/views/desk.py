@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,6 +34,7 @@ from classes.booking import (
     offer_decline as decline_offer,
 )
 from classes.forms import BookingCancelForm, DeskFilterForm
+from config.navigation import safe_next_url
 from residents.models import Resident
 
 # The desk lists this many matching sessions; staff narrow the filters for others.
@@ -182,15 +182,6 @@ def booking_done(request, pk):
     )
 
 
-def _safe_next(request, fallback):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @require(Perm.BOOKINGS_MANAGE)
 def booking_cancel(request, pk):
     booking = queries.booking_for_readback(pk)
@@ -215,11 +206,11 @@ def booking_cancel(request, pk):
                     _("A seat was offered to %(name)s from the waitlist: please call them.")
                     % {"name": offered.resident.full_name},
                 )
-            return redirect(_safe_next(request, _desk_url(booking.resident_id)))
+            return redirect(safe_next_url(request, _desk_url(booking.resident_id)))
     return render(
         request,
         "classes/desk/booking_cancel.html",
-        {"booking": booking, "form": form, "next": _safe_next(request, "")},
+        {"booking": booking, "form": form, "next": safe_next_url(request, "")},
     )
 
 

@@ -1,0 +1,11 @@
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next_url(request, fallback=""):
+    """The `next` page a form was given, when it is on this site; otherwise `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -1,0 +1,45 @@
+"""Fiscal years (年度, 1 April – 31 March in Asia/Tokyo) and their 和暦 labels."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+UTC = datetime.UTC
+
+# Era of a fiscal year by the calendar year it starts in. FY2019 began under 平成 (April) but
+# reports call it 令和元年度, as the cities' own plans do.
+_ERAS = [("令和", 2019), ("平成", 1989), ("昭和", 1926)]
+
+
+def fiscal_year_of(day):
+    """The fiscal year a date (or an aware datetime, read in Tokyo time) belongs to."""
+    if isinstance(day, datetime.datetime):
+        day = day.astimezone(TOKYO).date()
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_bounds(fy):
+    """First and last date of a fiscal year: FY2025 -> (2025-04-01, 2026-03-31)."""
+    return datetime.date(fy, 4, 1), datetime.date(fy + 1, 3, 31)
+
+
+def tokyo_midnight_utc(day):
+    """The UTC instant a Tokyo calendar day starts."""
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=TOKYO).astimezone(UTC)
+
+
+def fiscal_year_range_utc(fy):
+    """[start, end) of a fiscal year as aware UTC datetimes, for filtering stored times."""
+    return (
+        tokyo_midnight_utc(datetime.date(fy, 4, 1)),
+        tokyo_midnight_utc(datetime.date(fy + 1, 4, 1)),
+    )
+
+
+def wareki_fiscal_label(fy):
+    """和暦 label of a fiscal year: 2025 -> 令和7年度, 2019 -> 令和元年度, 2018 -> 平成30年度."""
+    for name, first_year in _ERAS:
+        if fy >= first_year:
+            number = fy - first_year + 1
+            return f"{name}{'元' if number == 1 else number}年度"
+    raise ValueError(f"no era for fiscal year {fy}")

@@ -1,0 +1,375 @@
+"""The KPI numbers, each defined once (DESIGN.md "Definitions the numbers must follow").
+
+Every metric is a database aggregate over one source queryset: `metric_value` for a period
+[start, end) and a `MetricFilter`, `metric_breakdown` for the same grouped by one dimension in
+a single query. `indicator_progress` and `plan_dashboard` put targets and pace next to them.
+
+- attendances (延べ参加者数): check-ins with result ok, not undone, `at` in the period.
+- unique_participants (実参加者数): distinct residents among those attendances.
+- cumulative_unique (累計実参加者数): distinct residents over the whole span asked for (the plan's
+  start to the date) — never a sum of yearly uniques. By month or fiscal year it is a running
+  total: each resident counts from the bucket of their first attendance in the span.
+- new_participants: residents whose first attendance ever (any course) falls in the period;
+  the first attendance itself must match the filter, so every resident is new exactly once.
+- sessions_held (開催回数): sessions with status held whose `starts_at` is in the period.
+- bookings: seat-holding bookings (booked, offered, attended, no-show) of sessions starting in
+  the period; no_show_rate: no_show / (attended + no_show) of those, in %.
+- seats_filled: seat-holding bookings / capacity of sessions held in the period, in %.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.lookups import GreaterThanOrEqual
+
+from attendance.models import CheckIn
+from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session, SessionStatus
+from reports.fiscal import fiscal_year_range_utc, tokyo_midnight_utc
+from reports.models import Metric
+from residents.models import AGE_BANDS
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+BREAKDOWNS = (
+    "fiscal_year",
+    "month",
+    "venue",
+    "category",
+    "partner",
+    "age_band",
+    "gender",
+    "district",
+    "smartphone",
+)
+_TIME_BREAKDOWNS = ("fiscal_year", "month")
+_PERSON_BREAKDOWNS = ("age_band", "gender", "district", "smartphone")
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    """Which sessions count: course categories, venue ids, partner ids; empty means all."""
+
+    categories: tuple = ()
+    venue_ids: tuple = ()
+    partner_ids: tuple = ()
+
+    @classmethod
+    def for_indicator(cls, indicator):
+        """The indicator's filter; reads venues and partners through prefetched rows if any."""
+        return cls(
+            categories=tuple(indicator.categories or ()),
+            venue_ids=tuple(v.pk for v in indicator.venues.all()),
+            partner_ids=tuple(p.pk for p in indicator.partners.all()),
+        )
+
+    def q(self, session_path):
+        """The filter as a Q on the session reached by `session_path` ("" or "session__")."""
+        q = Q()
+        if self.categories:
+            q &= Q(**{f"{session_path}course__category__in": self.categories})
+        if self.venue_ids:
+            q &= Q(**{f"{session_path}venue__in": self.venue_ids})
+        if self.partner_ids:
+            q &= Q(**{f"{session_path}course__partner__in": self.partner_ids})
+        return q
+
+
+ALL = MetricFilter()
+
+
+def _attendances():
+    return CheckIn.objects.filter(
+        result=CheckIn.Result.OK, undone_at__isnull=True, resident__isnull=False
+    )
+
+
+def _first_attendance(source, *, earlier_filter=None):
+    """Keep the check-ins that are their resident's first among `source` + `earlier_filter`."""
+    earlier = _attendances().filter(
+        earlier_filter or Q(),
+        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")),
+        resident=OuterRef("resident"),
+    )
+    return source.filter(~Exists(earlier))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one metric reads: its rows, the paths to session, resident and time, its sums."""
+
+    rows: object  # (start, end, filter) -> queryset
+    time: str
+    session: str
+    resident: str | None
+    aggregates: object  # () -> dict of aggregates
+    finish: object  # row dict -> value
+
+
+def _count(row):
+    return row["n"] or 0
+
+
+def _percent(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _attendance_rows(start, end, flt):
+    return _attendances().filter(flt.q("session__"), at__gte=start, at__lt=end)
+
+
+def _cumulative_rows(start, end, flt):
+    # Only used by time breakdowns: the first attendance in the span, so buckets can be summed.
+    return _first_attendance(
+        _attendance_rows(start, end, flt), earlier_filter=Q(flt.q("session__"), at__gte=start)
+    )
+
+
+def _new_rows(start, end, flt):
+    return _first_attendance(_attendance_rows(start, end, flt))
+
+
+def _session_rows(start, end, flt):
+    return Session.objects.filter(
+        flt.q(""), status=SessionStatus.HELD, starts_at__gte=start, starts_at__lt=end
+    )
+
+
+def _booking_rows(start, end, flt):
+    return Booking.objects.filter(
+        flt.q("session__"),
+        status__in=SEAT_STATUSES,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+    )
+
+
+def _seat_rows(start, end, flt):
+    taken = (
+        Booking.objects.filter(session=OuterRef("pk"), status__in=SEAT_STATUSES)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return _session_rows(start, end, flt).annotate(
+        taken=Coalesce(Subquery(taken, output_field=IntegerField()), 0)
+    )
+
+
+_SPECS = {
+    Metric.ATTENDANCES: _Spec(
+        _attendance_rows, "at", "session__", "resident__", lambda: {"n": Count("pk")}, _count
+    ),
+    Metric.UNIQUE_PARTICIPANTS: _Spec(
+        _attendance_rows,
+        "at",
+        "session__",
+        "resident__",
+        lambda: {"n": Count("resident", distinct=True)},
+        _count,
+    ),
+    Metric.CUMULATIVE_UNIQUE: _Spec(
+        _attendance_rows,
+        "at",
+        "session__",
+        "resident__",
+        lambda: {"n": Count("resident", distinct=True)},
+        _count,
+    ),
+    Metric.NEW_PARTICIPANTS: _Spec(
+        _new_rows, "at", "session__", "resident__", lambda: {"n": Count("pk")}, _count
+    ),
+    Metric.SESSIONS_HELD: _Spec(
+        _session_rows, "starts_at", "", None, lambda: {"n": Count("pk")}, _count
+    ),
+    Metric.BOOKINGS: _Spec(
+        _booking_rows,
+        "session__starts_at",
+        "session__",
+        "resident__",
+        lambda: {"n": Count("pk")},
+        _count,
+    ),
+    Metric.NO_SHOW_RATE: _Spec(
+        _booking_rows,
+        "session__starts_at",
+        "session__",
+        "resident__",
+        lambda: {
+            "no_show": Count("pk", filter=Q(status=BookingStatus.NO_SHOW)),
+            "attended": Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
+        },
+        lambda row: _percent(row["no_show"] or 0, (row["no_show"] or 0) + (row["attended"] or 0)),
+    ),
+    Metric.SEATS_FILLED: _Spec(
+        _seat_rows,
+        "starts_at",
+        "",
+        None,
+        # Aliases differ from the fields: an aggregate named like a field would shadow it.
+        lambda: {"seats_taken": Sum("taken"), "seats": Sum("capacity")},
+        lambda row: _percent(row["seats_taken"] or 0, row["seats"] or 0),
+    ),
+}
+
+
+def _spec(metric):
+    try:
+        return _SPECS[Metric(metric)]
+    except ValueError:
+        raise ValueError(f"unknown metric {metric!r}") from None
+
+
+def metric_value(metric, *, start, end, filter=ALL):  # noqa: A002 - the brief's name
+    """The metric over [start, end) (aware datetimes) for the filter, in one query."""
+    spec = _spec(metric)
+    return spec.finish(spec.rows(start, end, filter).aggregate(**spec.aggregates()))
+
+
+def _age_band_expression(path, end):
+    # Age as Resident.age_on gives it when only the year is known: the age reached in the
+    # calendar year of the period's last day. Band key = the band's lower bound.
+    year = (end - datetime.timedelta(microseconds=1)).astimezone(TOKYO).year
+    field = f"{path}birth_year"
+    whens = [
+        When(**{f"{field}__lte": year - lower}, then=Value(lower))
+        for lower, _label in reversed(AGE_BANDS)
+    ]
+    return Case(When(**{f"{field}__isnull": True}, then=Value(None)), *whens, default=Value(0))
+
+
+def _key_expression(spec, by, end):
+    time, session, person = spec.time, spec.session, spec.resident
+    if by == "month":
+        return TruncMonth(time, tzinfo=TOKYO)
+    if by == "fiscal_year":
+        year = ExtractYear(time, tzinfo=TOKYO)
+        return Case(
+            When(GreaterThanOrEqual(ExtractMonth(time, tzinfo=TOKYO), 4), then=year),
+            default=year - 1,
+            output_field=IntegerField(),
+        )
+    if by == "venue":
+        return F(f"{session}venue")
+    if by == "category":
+        return F(f"{session}course__category")
+    if by == "partner":
+        return F(f"{session}course__partner")
+    if person is None:
+        raise ValueError(f"{by} is not a breakdown of a session metric")
+    if by == "age_band":
+        return _age_band_expression(person, end)
+    return F(f"{person}{by}")
+
+
+def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the brief's name
+    """[(key, value)] of the metric over [start, end) grouped by `by`, in one query.
+
+    Keys: month → the first day of the Tokyo month (date), fiscal_year → int, venue/partner →
+    id, category/gender/district/smartphone → the stored value, age_band → lower bound of the
+    band (0, 20, …, 70) or None when the birth year is unknown. cumulative_unique by month or
+    fiscal year is a running total since `start`; by other keys it is distinct per group.
+    """
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    metric = Metric(metric)
+    spec = _spec(metric)
+    running = metric == Metric.CUMULATIVE_UNIQUE and by in _TIME_BREAKDOWNS
+    if running:
+        rows = _cumulative_rows(start, end, filter)
+        aggregates = {"n": Count("pk")}
+    else:
+        rows = spec.rows(start, end, filter)
+        aggregates = spec.aggregates()
+    grouped = (
+        rows.annotate(key=_key_expression(spec, by, end))
+        .values("key")
+        .annotate(**aggregates)
+        .order_by("key")
+    )
+    result = []
+    total = 0
+    for row in grouped:
+        key = row["key"]
+        if by == "month" and isinstance(key, datetime.datetime):
+            key = key.astimezone(TOKYO).date()
+        if running:
+            total += row["n"]
+            result.append((key, total))
+        else:
+            result.append((key, spec.finish(row)))
+    return result
+
+
+@dataclass(frozen=True)
+class Progress:
+    indicator: object
+    target: object  # reports.models.Target or None
+    actual: object  # int, or Decimal for rates
+    progress: Decimal | None  # actual / target, in %
+    pace: Decimal | None  # where the actual should be today on the straight line
+    on_track: bool | None
+
+
+def plan_range_utc(plan, *, today):
+    """[start of the plan's first fiscal year, end of `today`) in UTC."""
+    start, _end = fiscal_year_range_utc(plan.start_fy)
+    return start, tokyo_midnight_utc(today + datetime.timedelta(days=1))
+
+
+def current_target(indicator, *, today):
+    """The first target not yet past, else the last one (from prefetched targets if any)."""
+    targets = sorted(indicator.targets.all(), key=lambda t: (t.target_date, t.pk))
+    for target in targets:
+        if target.target_date >= today:
+            return target
+    return targets[-1] if targets else None
+
+
+def pace_on(target, *, today):
+    """baseline + (target − baseline) × elapsed / total, on a straight line between the dates."""
+    total = (target.target_date - target.baseline_date).days
+    elapsed = min(max((today - target.baseline_date).days, 0), total)
+    baseline = Decimal(target.baseline_value)
+    return baseline + (Decimal(target.value) - baseline) * elapsed / total
+
+
+def indicator_progress(indicator, *, today):
+    """Actual from the plan's start to `today` against the indicator's current target."""
+    start, end = plan_range_utc(indicator.plan, today=today)
+    actual = metric_value(
+        indicator.metric, start=start, end=end, filter=MetricFilter.for_indicator(indicator)
+    )
+    target = current_target(indicator, today=today)
+    if target is None:
+        return Progress(indicator, None, actual, None, None, None)
+    value = actual or 0
+    progress = _percent(value, target.value) if target.value else None
+    pace = pace_on(target, today=today)
+    return Progress(indicator, target, actual, progress, pace, Decimal(value) >= pace)
+
+
+def plan_dashboard(plan, *, today):
+    """Every indicator's progress: 4 queries for the plan's rows, then one per indicator."""
+    indicators = plan.indicators.select_related("plan").prefetch_related(
+        "venues", "partners", "targets"
+    )
+    return [indicator_progress(indicator, today=today) for indicator in indicators]

@@ -1,0 +1,231 @@
+"""KPI dashboard benchmark: a plan's dashboard over many attendances. Prints `key: value` lines.
+
+    .venv/bin/python bench/kpi.py --rows 100000              # SQLite, in a temporary file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/kpi.py
+    DATABASE_URL=... .venv/bin/python bench/kpi.py --rows 10000000   # national scale
+
+Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
+database `tsunagu_bench_kpi`; on SQLite it uses a temporary file. See README.md.
+"""
+
+import argparse
+import datetime
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench._db import create_bench_database, setup_django  # noqa: E402
+from bench._output import out  # noqa: E402
+
+BENCH_DB_NAME = "tsunagu_bench_kpi"
+PG_DEFAULT_ROWS = 1_000_000
+SQLITE_DEFAULT_ROWS = 200_000
+ATTENDANCES_PER_SESSION = 10
+ATTENDANCES_PER_RESIDENT = 10
+VENUES = 20
+PLAN_DAYS = 1825  # FY2021 to FY2025
+FIRST_DAY_UTC = "2021-04-01 01:00:00"  # 10:00 in Tokyo
+RUNS = 7
+SMARTPHONE = ("smartphone_intro", "smartphone_basic", "smartphone_advanced")
+CATEGORIES = (*SMARTPHONE, "consultation", "programming", "mynumber", "other")
+TODAY = datetime.date(2026, 3, 31)
+
+
+def _series(vendor, count):
+    """(WITH prefix, FROM source) producing rows i = 1..count."""
+    if vendor == "postgresql":
+        return "", f"generate_series(1, {int(count)}) AS g(i)"
+    return (
+        f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {int(count)})",
+        "g",
+    )
+
+
+def _plus(vendor, column, amount):
+    """SQL for a timestamp `column` plus an SQL integer expression of minutes."""
+    if vendor == "postgresql":
+        return f"({column} + ({amount}) * interval '1 minute')"
+    return f"strftime('%Y-%m-%d %H:%M:%S', {column}, '+' || ({amount}) || ' minutes')"
+
+
+def build(rows):
+    from django.db import connection
+
+    from classes.models import Course, Partner, Venue
+
+    vendor = connection.vendor
+    partner = Partner.objects.create(name="ベンチ通信")
+    Venue.objects.bulk_create(
+        Venue(name=f"会場{n}", address="宮崎県日向市本町10-5") for n in range(VENUES)
+    )
+    courses = Course.objects.bulk_create(
+        Course(title=f"講座{n}", category=c, partner=partner if n % 2 else None)
+        for n, c in enumerate(CATEGORIES)
+    )
+    v0 = Venue.objects.order_by("pk").first().pk
+    c0 = min(c.pk for c in courses)
+    sessions = max(1, rows // ATTENDANCES_PER_SESSION)
+    residents = max(1, rows // ATTENDANCES_PER_RESIDENT)
+    now = "'2026-03-31 00:00:00'" if vendor != "postgresql" else "now()"
+    with connection.cursor() as cursor:
+        prefix, source = _series(vendor, residents)
+        cursor.execute(
+            f"""{prefix} INSERT INTO residents_resident (family_name, given_name,
+                family_name_kana, given_name_kana, birth_year, gender, phone_mobile, phone_home,
+                smartphone, preferred_contact, district, consent_contact, consent_data_use,
+                notes, kana_key, given_kana_key, name_key, created_at, updated_at)
+            SELECT '山田', '太郎', 'ヤマダ', 'タロウ', 1930 + i % 70,
+                CASE i % 3 WHEN 0 THEN 'female' WHEN 1 THEN 'male' ELSE '' END, '', '',
+                'smartphone', 'staff_call', '本町', FALSE, FALSE, '', 'やまだたろう', 'たろう',
+                '山田太郎', {now}, {now}
+            FROM {source}"""
+        )
+        # Held sessions first (the attendances' ids), then 1 in 50 as many cancelled ones.
+        for status, count in (("held", sessions), ("cancelled", max(1, sessions // 50))):
+            prefix, source = _series(vendor, count)
+            first = (
+                f"timestamptz '{FIRST_DAY_UTC}+00'"
+                if vendor == "postgresql"
+                else f"'{FIRST_DAY_UTC}'"
+            )
+            starts = _plus(vendor, first, f"(i % {PLAN_DAYS}) * 1440")
+            ends = _plus(vendor, first, f"(i % {PLAN_DAYS}) * 1440 + 90")
+            cursor.execute(
+                f"""{prefix} INSERT INTO classes_session (course_id, venue_id, starts_at, ends_at,
+                    capacity, status, notes, cancel_reason)
+                SELECT {c0} + i % {len(CATEGORIES)}, {v0} + i % {VENUES}, {starts}, {ends},
+                    {ATTENDANCES_PER_SESSION + 2}, '{status}', '', ''
+                FROM {source}"""
+            )
+        cursor.execute("SELECT MIN(id) FROM classes_session")
+        s0 = cursor.fetchone()[0]
+        cursor.execute("SELECT MIN(id) FROM residents_resident")
+        r0 = cursor.fetchone()[0]
+        # Every 100th attendance undone, every 97th a refused re-scan: neither may count.
+        prefix, source = _series(vendor, rows)
+        at = _plus(vendor, "s.starts_at", "5 + i % 30")
+        cursor.execute(
+            f"""{prefix} INSERT INTO attendance_checkin (result, channel, token, session_id,
+                resident_id, device, at, note, undone_at)
+            SELECT CASE WHEN i % 97 = 0 THEN 'already_checked_in' ELSE 'ok' END, 'camera', '',
+                s.id, {r0} + (CAST(i AS BIGINT) * 7919 + i / 13) % {residents}, '', {at}, '',
+                CASE WHEN i % 100 = 0 THEN {at} END
+            FROM {source} JOIN classes_session s ON s.id = {s0} + i % {sessions}"""
+        )
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT COUNT(*) FROM attendance_checkin")
+        return cursor.fetchone()[0]
+
+
+def make_plan():
+    from reports.models import Indicator, Metric, Plan, Target
+
+    plan = Plan.objects.create(name="DX推進計画", municipality="日向市", start_fy=2021, end_fy=2025)
+    for order, (name, metric, categories, target) in enumerate(
+        [
+            ("スマホ教室受講者（累計）", Metric.CUMULATIVE_UNIQUE, list(SMARTPHONE), 900),
+            ("プログラミング体験教室受講者（累計）", Metric.CUMULATIVE_UNIQUE, ["programming"], 45),
+            ("開催回数", Metric.SESSIONS_HELD, [], 130),
+        ]
+    ):
+        indicator = Indicator.objects.create(
+            plan=plan, name=name, metric=metric, categories=categories, order=order
+        )
+        Target.objects.create(
+            indicator=indicator,
+            value=target,
+            target_date=datetime.date(2026, 3, 31),
+            baseline_date=datetime.date(2021, 4, 1),
+        )
+    return plan
+
+
+def dashboard_numbers(plan):
+    from reports.metrics import plan_dashboard
+
+    return [p.actual for p in plan_dashboard(plan, today=TODAY)]
+
+
+def sql_numbers():
+    """The same three numbers, written by hand."""
+    from django.db import connection
+
+    from reports.fiscal import fiscal_year_range_utc, tokyo_midnight_utc
+
+    start = fiscal_year_range_utc(2021)[0]
+    end = tokyo_midnight_utc(TODAY + datetime.timedelta(days=1))
+    unique = """SELECT COUNT(DISTINCT c.resident_id) FROM attendance_checkin c
+        JOIN classes_session s ON s.id = c.session_id JOIN classes_course k ON k.id = s.course_id
+        WHERE c.result = 'ok' AND c.undone_at IS NULL AND c.resident_id IS NOT NULL
+          AND c.at >= %s AND c.at < %s AND k.category IN ({})"""
+    results = []
+    with connection.cursor() as cursor:
+        for categories in (SMARTPHONE, ("programming",)):
+            cursor.execute(
+                unique.format(", ".join(["%s"] * len(categories))), [start, end, *categories]
+            )
+            results.append(cursor.fetchone()[0])
+        cursor.execute(
+            """SELECT COUNT(*) FROM classes_session
+            WHERE status = 'held' AND starts_at >= %s AND starts_at < %s""",
+            [start, end],
+        )
+        results.append(cursor.fetchone()[0])
+    return results
+
+
+def bench(plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        expected = dashboard_numbers(plan)
+    out("queries", len(captured.captured_queries))
+    got = sql_numbers()
+    if expected != got:
+        sys.exit(f"dashboard {expected} and hand-written SQL {got} disagree")
+    out("dashboard_values", " ".join(map(str, expected)))
+    dashboard, sql = [], []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        dashboard_numbers(plan)
+        dashboard.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        sql_numbers()
+        sql.append((time.perf_counter() - began) * 1000)
+    out("runs", RUNS)
+    out("dashboard_ms", statistics.median(dashboard))
+    out("sql_ms", statistics.median(sql))
+    out("ratio_vs_sql", statistics.median(dashboard) / statistics.median(sql))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, help="attendances to generate")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    drop = create_bench_database(BENCH_DB_NAME)
+    try:
+        setup_django()
+        from django.db import connection
+
+        rows = args.rows or (
+            PG_DEFAULT_ROWS if connection.vendor == "postgresql" else SQLITE_DEFAULT_ROWS
+        )
+        print("# Tsunagu KPI dashboard benchmark")
+        out("database", connection.vendor)
+        build_started = time.perf_counter()
+        out("attendances", build(rows))
+        out("build_s", time.perf_counter() - build_started)
+        bench(make_plan())
+    finally:
+        drop()
+    out("total_s", time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()

@@ -69,5 +69,8 @@ lock:
 	$(PY) -m pip install -q -e ".[dev]"
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
+# Every benchmark, on the database DATABASE_URL names (each makes and drops its own database).
 bench: install
 	$(PY) bench/booking.py
+	$(PY) bench/checkin.py
+	$(PY) bench/kpi.py

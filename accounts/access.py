@@ -72,10 +72,6 @@ def roles_of(user):
     return cached
 
 
-def has_role(user, *roles):
-    return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & set(roles)))
-
-
 def can(user, perm):
     if not user.is_authenticated or not user.is_active:
         return False

@@ -70,17 +70,6 @@ def venue_session(pk):
     return Session.objects.annotate(**_VENUE_COUNTS).select_related("course", "venue").get(pk=pk)
 
 
-def venue_session_counts(pk):
-    """{venue_id, booked, checked_in, waiting} of one session, or None: what the scan
-    API needs for the venue check and the counts, in one query."""
-    return (
-        Session.objects.filter(pk=pk)
-        .annotate(**_VENUE_COUNTS)
-        .values("venue_id", "booked", "checked_in", "waiting")
-        .first()
-    )
-
-
 def venue_roster(session_id, *, search=""):
     """The session's bookings for the venue roster, residents loaded, in one query.
 

@@ -31,6 +31,16 @@ class Perm(TextChoices):
     VOLUNTEER_SELF = "volunteer.self", _("Use the volunteer pages")
     CHECKIN = "checkin.scan", _("Check people in at the venue and register walk-ins")
     TICKETS_MANAGE = "tickets.manage", _("Print and reissue tickets")
+    VOLUNTEERS_MANAGE = (
+        "volunteers.manage",
+        _("Approve volunteers, set shift needs and assign volunteers"),
+    )
+    MESSAGES_VIEW = "messages.view", _("See the log of SMS and voice messages")
+    CALLS_MAKE = "calls.make", _("Work through the daily call list")
+    SURVEYS_MANAGE = "surveys.manage", _("Build surveys, import answers and see the tables")
+    SURVEYS_ENTER = "surveys.enter", _("Type in paper survey forms")
+    REPORTS_VIEW = "reports.view", _("See KPI progress and export reports")
+    REPORTS_EDIT = "reports.edit", _("Edit plans, indicators and targets")
 
 
 GRANTS = {
@@ -41,6 +51,9 @@ GRANTS = {
         Perm.SESSIONS_VIEW,
         Perm.BOOKINGS_MANAGE,
         Perm.TICKETS_MANAGE,
+        Perm.MESSAGES_VIEW,
+        Perm.CALLS_MAKE,
+        Perm.SURVEYS_ENTER,
     },
     Role.VENUE: {Perm.SESSIONS_VIEW, Perm.CHECKIN},
     Role.VOLUNTEER: {Perm.VOLUNTEER_SELF},
@@ -54,6 +67,13 @@ GRANTS = {
         Perm.BOOKINGS_MANAGE,
         Perm.TICKETS_MANAGE,
         Perm.CHECKIN,
+        Perm.VOLUNTEERS_MANAGE,
+        Perm.MESSAGES_VIEW,
+        Perm.CALLS_MAKE,
+        Perm.SURVEYS_MANAGE,
+        Perm.SURVEYS_ENTER,
+        Perm.REPORTS_VIEW,
+        Perm.REPORTS_EDIT,
     },
 }
 

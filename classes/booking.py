@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from classes.hooks import BookingChange, announce
 from classes.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -78,6 +79,20 @@ def _record(booking, from_status, reason, user, note=""):
         reason=reason,
         note=note[:200],
         actor=user if user is not None and user.is_authenticated else None,
+    )
+    _announce(booking, from_status, reason)
+
+
+def _announce(booking, from_status, reason):
+    announce(
+        BookingChange(
+            booking_id=booking.pk,
+            session_id=booking.session_id,
+            resident_id=booking.resident_id,
+            from_status=from_status or "",
+            to_status=booking.status,
+            reason=reason,
+        )
     )
 
 
@@ -446,6 +461,8 @@ def session_cancel(*, session_id, user, reason, now=None):
         )
         for b in affected
     )
+    for booking in affected:
+        _announce(booking, previous[booking.pk], "session_cancelled")
     return affected
 
 

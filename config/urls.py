@@ -11,4 +11,8 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("", include("classes.urls")),
     path("", include("attendance.urls")),
+    path("volunteers/", include("volunteers.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("surveys.urls")),
+    path("reports/", include("reports.urls")),
 ]

@@ -44,6 +44,10 @@ from classes.scheduling import (
     series_create,
     series_dates,
 )
+from demo import notifications as demo_notifications
+from demo import reports as demo_reports
+from demo import surveys as demo_surveys
+from demo import volunteers as demo_volunteers
 from demo.people import fake_residents, story_residents
 from residents.models import Resident, ResidentEvent
 
@@ -233,15 +237,23 @@ def planning_window(today):
     return start, max(end, today + PLAN_AHEAD)
 
 
+# Each later app seeds its own part of the demo city, after the sessions and bookings exist.
+# Each `seed` is idempotent on its own and returns True when it created something.
+AREAS = (demo_volunteers, demo_surveys, demo_reports, demo_notifications)
+
+
 def seed_demo(*, small=False, seed=RANDOM_SEED):
     users = ensure_users()
-    if Venue.objects.filter(name=MARKER_VENUE).exists():
-        ensure_practice_session(users["venue"], users["desk"], seed=seed)
-        return SeedResult(created=False, counts=demo_counts())
+    created = False
     with transaction.atomic():
-        _Builder(users, small=small, seed=seed, now=timezone.now()).build()
+        if not Venue.objects.filter(name=MARKER_VENUE).exists():
+            _Builder(users, small=small, seed=seed, now=timezone.now()).build()
+            created = True
         ensure_practice_session(users["venue"], users["desk"], seed=seed)
-    return SeedResult(created=True, counts=demo_counts())
+    for area in AREAS:
+        with transaction.atomic():
+            created |= bool(area.seed(users=users, small=small, seed=seed))
+    return SeedResult(created=created, counts=demo_counts())
 
 
 PRACTICE_TITLE = "受付の練習（デモ）"
@@ -298,7 +310,7 @@ def demo_counts():
         "residents": Resident.objects.count(),
         "bookings": Booking.objects.count(),
         "booking_events": BookingEvent.objects.count(),
-    }
+    } | {name: count for area in AREAS for name, count in area.counts().items()}
 
 
 def ensure_users():

@@ -15,6 +15,10 @@ from accounts.access import Perm
 from attendance.tickets import ticket_issue
 from classes.booking import booking_create
 from classes.models import ConsultationDay, Series
+from tests.notifications import access_pages as notifications_pages
+from tests.reports import access_pages as reports_pages
+from tests.surveys import access_pages as surveys_pages
+from tests.volunteers import access_pages as volunteers_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +73,10 @@ PAGES = {
     "attendance:venue_walkin": (Perm.CHECKIN, "session"),
     "attendance:venue_walkin_search": (Perm.CHECKIN, "session"),
 }
+# Each later app keeps its own rows (and the objects their URLs need) next to its tests.
+APP_TABLES = [volunteers_pages, notifications_pages, surveys_pages, reports_pages]
+for _table in APP_TABLES:
+    PAGES.update(_table.PAGES)
 # Which roles hold which permission: the table the access module implements, restated here
 # so a change to it is a visible change to this test.
 ROLES = {
@@ -79,9 +87,12 @@ ROLES = {
         Perm.SESSIONS_VIEW,
         Perm.BOOKINGS_MANAGE,
         Perm.TICKETS_MANAGE,
+        Perm.MESSAGES_VIEW,
+        Perm.CALLS_MAKE,
+        Perm.SURVEYS_ENTER,
     },
     "venue": {Perm.SESSIONS_VIEW, Perm.CHECKIN},
-    "volunteer": set(),
+    "volunteer": {Perm.VOLUNTEER_SELF},
     "dx": {
         Perm.RESIDENTS_VIEW,
         Perm.RESIDENTS_EDIT,
@@ -92,6 +103,13 @@ ROLES = {
         Perm.SESSIONS_CANCEL,
         Perm.TICKETS_MANAGE,
         Perm.CHECKIN,
+        Perm.VOLUNTEERS_MANAGE,
+        Perm.MESSAGES_VIEW,
+        Perm.CALLS_MAKE,
+        Perm.SURVEYS_MANAGE,
+        Perm.SURVEYS_ENTER,
+        Perm.REPORTS_VIEW,
+        Perm.REPORTS_EDIT,
     },
     "nobody": set(),
     "admin": set(Perm),
@@ -110,7 +128,15 @@ def our_url_names():
     names = set()
     for pattern in get_resolver().url_patterns:
         namespace = getattr(pattern, "namespace", None)
-        if namespace in ("residents", "classes", "attendance"):
+        if namespace in (
+            "residents",
+            "classes",
+            "attendance",
+            "volunteers",
+            "notifications",
+            "surveys",
+            "reports",
+        ):
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
         elif getattr(pattern, "name", None) == "home":
             names.add("home")
@@ -122,7 +148,7 @@ def test_every_page_is_in_the_table():
 
 
 @pytest.fixture
-def objects(make, desk_user, venue_user):
+def objects(make, desk_user, venue_user, volunteer_user, dx_user):
     venue = make.venue()
     venue.staff.add(venue_user)
     session = make.session(venue=venue)
@@ -146,7 +172,8 @@ def objects(make, desk_user, venue_user):
         start_time=datetime.time(10),
         end_time=datetime.time(12),
     )
-    return {
+    found = {
+        "venue": venue.pk,
         "token": ticket_issue(booking_id=booking.booking.pk).token,
         "resident": resident.pk,
         "session": session.pk,
@@ -154,6 +181,10 @@ def objects(make, desk_user, venue_user):
         "series": series.pk,
         "consultation": consultation.pk,
     }
+    users = {"desk": desk_user, "venue": venue_user, "volunteer": volunteer_user, "dx": dx_user}
+    for table in APP_TABLES:
+        found.update(table.objects(make=make, base=found, users=users))
+    return found
 
 
 def url_for(name, objects):

@@ -1,0 +1,37 @@
+"""Booking changes that other apps react to, without classes importing them.
+
+An app that must follow bookings (shift needs, reminders) registers a listener in its
+AppConfig.ready(): `on_booking_change(listener)`. Every booking state change (each
+BookingEvent) calls every listener with a `BookingChange` of plain ids, after the transaction
+commits, so a rolled-back change reaches nobody. A failing listener is logged and does not
+affect the booking or the other listeners.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    booking_id: int
+    session_id: int
+    resident_id: int
+    from_status: str
+    to_status: str
+    reason: str
+
+
+_listeners = []
+
+
+def on_booking_change(listener):
+    """Register `listener(change)`; usable as a decorator. Registering twice is harmless."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def announce(change):
+    for listener in list(_listeners):
+        transaction.on_commit(lambda listener=listener: listener(change), robust=True)

@@ -1,0 +1,13 @@
+"""The demo city's surveys (filled in with the surveys issue)."""
+
+
+def seed(*, users, small, seed):
+    """Create this area's demo data unless it exists; True when something was created.
+
+    `users` maps demo usernames (desk, venue, volunteer, dxoffice, admin) to users.
+    """
+    return False
+
+
+def counts():
+    return {}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import Perm, check_venue, require
-from attendance import pdf, queries, tickets
+from attendance import hooks, pdf, queries, tickets
 from attendance.qr import qr_svg, ticket_url
 from classes import queries as class_queries
 from classes.booking import waitlist_position
@@ -129,6 +129,7 @@ def ticket_page(request, ticket):
         qr=qr_svg(ticket_url(ticket.token, request=request), label=_("QR code for check-in"))
         if state == "booked"
         else None,
+        extra_links=hooks.ticket_links(ticket=ticket, state=state),
     )
     return render(request, "attendance/ticket/page.html", context)
 

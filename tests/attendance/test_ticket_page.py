@@ -403,3 +403,26 @@ def test_session_page_links_the_roster_pdf(desk_client, session):
     html = text_of(desk_client.get(reverse("classes:session_detail", args=[session.pk])))
     assert reverse("attendance:roster_pdf", args=[session.pk]) in html
     assert "名簿を印刷 (PDF)" in html
+
+
+def test_other_apps_add_links_to_the_page_by_state(client, make, desk_user, venue_user):
+    from attendance import hooks
+
+    def survey_after_check_in(*, ticket, state):
+        if state != "attended":
+            return []
+        return [hooks.TicketLink("アンケートに答える", f"/s/t/{ticket.token}/", "3分ほどです。")]
+
+    hooks.on_ticket_page(survey_after_check_in)
+    try:
+        today = make.session(starts_at=timezone.now() + datetime.timedelta(minutes=20))
+        ticket = book(make, today, desk_user)
+        assert "アンケートに答える" not in text_of(page(client, ticket.token))
+        checkin_redeem(
+            token=ticket.token, session_id=today.pk, device="", nonce=None, user=venue_user
+        )
+        html = text_of(page(client, ticket.token))
+    finally:
+        hooks._providers.remove(survey_after_check_in)
+    assert f'href="/s/t/{ticket.token}/"' in html
+    assert "3分ほどです。" in html

@@ -1,0 +1,367 @@
+"""Read side of surveys: which survey applies, the questions, and the tables.
+
+Every function answers in a fixed number of queries whatever the number of responses: counts
+are database aggregates (COUNT … GROUP BY), never Python loops over answers.
+
+Percentages are of respondents (submitted responses of the version), so a multiple-choice
+question's shares add up to more than 100 %; 無回答 is respondents minus those who answered.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Course, Venue
+from surveys.models import (
+    AGE_BANDS,
+    GENDERS,
+    Answer,
+    Channel,
+    Kind,
+    Option,
+    Question,
+    Response,
+    Survey,
+)
+
+NO_ANSWER = "無回答"
+# Cells under this many respondents are shown as "<5" in public exports.
+SUPPRESS_BELOW = 5
+
+
+def surveys_with_counts():
+    """Surveys, newest first, each with `answered` (submitted responses): one query."""
+    return Survey.objects.annotate(
+        answered=Count("responses", filter=Q(responses__submitted_at__isnull=False))
+    )
+
+
+def survey_for_booking(booking):
+    """The open survey that applies to a booking's session (attached to the session or its
+    course), newest first, or None. One query."""
+    session = booking.session
+    return (
+        Survey.objects.filter(status=Survey.Status.OPEN)
+        .filter(Q(sessions=session.pk) | Q(courses=session.course_id))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def questions_of(survey, version=None):
+    """The questions of a version (default: current) with their options: two queries."""
+    return list(
+        Question.objects.filter(survey=survey, version=version or survey.version)
+        .order_by("position", "pk")
+        .prefetch_related("options")
+    )
+
+
+def versions_with_answers(survey):
+    return list(
+        Response.objects.filter(survey=survey, submitted_at__isnull=False)
+        .values_list("version", flat=True)
+        .distinct()
+        .order_by("version")
+    )
+
+
+def paper_count(survey, *, user=None, since=None):
+    """Paper forms typed in for the survey (by `user`, since `since` when given)."""
+    forms = Response.objects.filter(survey=survey, channel=Channel.PAPER)
+    if user is not None:
+        forms = forms.filter(entered_by=user)
+    if since is not None:
+        forms = forms.filter(submitted_at__gte=since)
+    return forms.count()
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def _pct(count, total):
+    return round(100 * count / total, 1) if total else None
+
+
+@dataclass
+class Row:
+    label: str
+    count: int
+    pct: float | None
+    code: int | None = None
+
+
+@dataclass
+class QuestionTable:
+    question: Question
+    n: int  # respondents of the version
+    rows: list = field(default_factory=list)  # one Row per option, then 無回答
+    answered: int = 0
+
+    @property
+    def no_answer(self):
+        return self.n - self.answered
+
+
+def _submitted(survey, version):
+    return Response.objects.filter(survey=survey, version=version, submitted_at__isnull=False)
+
+
+def survey_tables(survey, version=None, questions=None):
+    """One table per question: count and % of respondents per option, 無回答, n.
+
+    Five queries: the questions, their options, n, counts per option, respondents answering
+    each question. Text questions get only answered / 無回答.
+    """
+    version = version or survey.version
+    questions = questions if questions is not None else questions_of(survey, version)
+    n = _submitted(survey, version).count()
+    answers = Answer.objects.filter(
+        response__survey=survey, response__version=version, response__submitted_at__isnull=False
+    )
+    per_option = dict(
+        answers.filter(option__isnull=False)
+        .values_list("option_id")
+        .annotate(c=Count("id"))
+        .order_by()
+    )
+    per_question = dict(
+        answers.values_list("question_id")
+        .annotate(c=Count("response_id", distinct=True))
+        .order_by()
+    )
+    tables = []
+    for question in questions:
+        table = QuestionTable(question=question, n=n, answered=per_question.get(question.pk, 0))
+        for option in question.options.all():
+            count = per_option.get(option.pk, 0)
+            table.rows.append(Row(option.label, count, _pct(count, n), option.code))
+        table.rows.append(Row(NO_ANSWER, table.no_answer, _pct(table.no_answer, n)))
+        tables.append(table)
+    return tables
+
+
+# --- cross-tables ---------------------------------------------------------------------------
+
+DIMENSIONS = {
+    "profile": _("Age band × gender"),
+    "age_band": _("Age band"),
+    "gender": _("Gender"),
+    "course": _("Course"),
+    "venue": _("Venue"),
+    "month": _("Month"),
+}
+
+
+@dataclass
+class CrossTab:
+    question: Question
+    dimension: str
+    columns: list  # [(column key, label, n respondents)]
+    rows: list  # [(label, [(count, pct), ...])] one per option, then 無回答
+
+    @property
+    def total_n(self):
+        return sum(n for _key, _label, n in self.columns)
+
+
+def _group_fields(dimension, prefix=""):
+    if dimension == "profile":
+        return [f"{prefix}age_band", f"{prefix}gender"]
+    if dimension in ("age_band", "gender"):
+        return [f"{prefix}{dimension}"]
+    if dimension in ("course", "venue"):
+        return [f"{prefix}{dimension}_id"]
+    if dimension == "month":
+        return ["month"]
+    raise ValueError(dimension)
+
+
+def _month(prefix=""):
+    return TruncMonth(f"{prefix}submitted_at", tzinfo=timezone.get_default_timezone())
+
+
+def _column_label(dimension, key, names):
+    def code_label(labels, code):
+        return labels[code - 1] if code else NO_ANSWER
+
+    if dimension == "profile":
+        return f"{code_label(AGE_BANDS, key[0])} {code_label(GENDERS, key[1])}"
+    if dimension == "age_band":
+        return code_label(AGE_BANDS, key[0])
+    if dimension == "gender":
+        return code_label(GENDERS, key[0])
+    if dimension == "month":
+        if key[0] is None:
+            return NO_ANSWER
+        day = key[0]
+        if isinstance(day, datetime.datetime):
+            day = timezone.localtime(day) if timezone.is_aware(day) else day
+        return f"{day.year}年{day.month}月"
+    return (
+        names.get(key[0], str(_("Not linked to a class")))
+        if key[0]
+        else str(_("Not linked to a class"))
+    )
+
+
+def _sort_key(key):
+    return tuple((value is None, value if value is not None else 0) for value in key)
+
+
+def crosstab(survey, question, dimension, version=None):
+    """Count and % of respondents per option of `question` by a dimension: age band × gender,
+    age band, gender, course, venue or month of answering. Each column's n is its number of
+    respondents; respondents who did not give their age or gender are a column of their own
+    (無回答). Four queries (five for course/venue: their names)."""
+    version = version or survey.version
+    fields = _group_fields(dimension)
+    responses = _submitted(survey, version)
+    if dimension == "month":
+        responses = responses.annotate(month=_month())
+    group_n = {
+        tuple(row[f] for f in fields): row["n"]
+        for row in responses.values(*fields).annotate(n=Count("id")).order_by()
+    }
+    answer_fields = _group_fields(dimension, "response__")
+    answers = Answer.objects.filter(
+        question=question, response__version=version, response__submitted_at__isnull=False
+    )
+    if dimension == "month":
+        answers = answers.annotate(month=_month("response__"))
+    counts = {
+        (row["option_id"], *(row[f] for f in answer_fields)): row["c"]
+        for row in answers.filter(option__isnull=False)
+        .values("option_id", *answer_fields)
+        .annotate(c=Count("id"))
+        .order_by()
+    }
+    answered = {
+        tuple(row[f] for f in answer_fields): row["c"]
+        for row in answers.values(*answer_fields)
+        .annotate(c=Count("response_id", distinct=True))
+        .order_by()
+    }
+    names = {}
+    if dimension == "course":
+        names = dict(
+            Course.objects.filter(pk__in=[k[0] for k in group_n]).values_list("pk", "title")
+        )
+    elif dimension == "venue":
+        names = dict(Venue.objects.filter(pk__in=[k[0] for k in group_n]).values_list("pk", "name"))
+    keys = sorted(group_n, key=_sort_key)
+    columns = [(key, _column_label(dimension, key, names), group_n[key]) for key in keys]
+    rows = []
+    for option in question.options.all():
+        cells = []
+        for key in keys:
+            count = counts.get((option.pk, *key), 0)
+            cells.append((count, _pct(count, group_n[key])))
+        rows.append((option.label, cells))
+    cells = []
+    for key in keys:
+        missing = group_n[key] - answered.get(key, 0)
+        cells.append((missing, _pct(missing, group_n[key])))
+    rows.append((NO_ANSWER, cells))
+    return CrossTab(question=question, dimension=dimension, columns=columns, rows=rows)
+
+
+def free_texts(question, *, limit=20):
+    """The latest free-text answers to a question (text questions and その他): one query."""
+    return list(
+        Answer.objects.filter(question=question, response__submitted_at__isnull=False)
+        .exclude(text="")
+        .order_by("-response__submitted_at", "-pk")
+        .values_list("text", flat=True)[:limit]
+    )
+
+
+# --- for reports ----------------------------------------------------------------------------
+
+SATISFIED_CODES = (4, 5)
+
+
+def satisfaction_share(*, start=None, end=None, course_ids=None, venue_ids=None, by=None):
+    """Survey satisfaction %: of the respondents who answered a satisfaction question (a rating
+    1–5 question flagged `is_satisfaction`, in any survey and any version), the share who
+    answered 4 or 5.
+
+    start / end: local dates (inclusive) of the class session the response belongs to, or of
+    submitting when it is not linked to a session. course_ids / venue_ids: restrict to those.
+    by: None for one total, or "course", "venue" or "month" for one row per group.
+
+    Returns {"respondents": n, "satisfied": k, "share": k / n or None} — or, with `by`, a
+    dict {group key: that dict} (course id, venue id, or the first day of the month as a date).
+    One query.
+    """
+    answers = Answer.objects.filter(
+        question__is_satisfaction=True,
+        question__kind=Kind.RATING,
+        response__submitted_at__isnull=False,
+        option__isnull=False,
+    )
+    tz = timezone.get_default_timezone()
+    if start is not None or end is not None:
+        lower = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz) if start else None
+        upper = (
+            datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+            if end
+            else None
+        )
+        in_session, in_submit = (
+            Q(response__session__isnull=False),
+            Q(response__session__isnull=True),
+        )
+        if lower:
+            in_session &= Q(response__session__starts_at__gte=lower)
+            in_submit &= Q(response__submitted_at__gte=lower)
+        if upper:
+            in_session &= Q(response__session__starts_at__lt=upper)
+            in_submit &= Q(response__submitted_at__lt=upper)
+        answers = answers.filter(in_session | in_submit)
+    if course_ids is not None:
+        answers = answers.filter(response__course_id__in=course_ids)
+    if venue_ids is not None:
+        answers = answers.filter(response__venue_id__in=venue_ids)
+    totals = {
+        "respondents": Count("response_id", distinct=True),
+        "satisfied": Count(
+            "response_id", distinct=True, filter=Q(option__code__in=SATISFIED_CODES)
+        ),
+    }
+
+    def shaped(row):
+        n, k = row["respondents"], row["satisfied"]
+        return {"respondents": n, "satisfied": k, "share": (k / n) if n else None}
+
+    if by is None:
+        return shaped(answers.aggregate(**totals))
+    if by == "month":
+        answers = answers.annotate(group=TruncMonth("response__submitted_at", tzinfo=tz))
+    elif by in ("course", "venue"):
+        answers = answers.annotate(group=F(f"response__{by}_id"))
+    else:
+        raise ValueError(by)
+    result = {}
+    for row in answers.values("group").annotate(**totals).order_by("group"):
+        key = row["group"]
+        if by == "month" and key is not None:
+            key = (timezone.localtime(key) if timezone.is_aware(key) else key).date()
+        result[key] = shaped(row)
+    return result
+
+
+def option_labels(question_ids):
+    """{question id: {code: label}} for exports: one query."""
+    labels = {}
+    for qid, code, label in Option.objects.filter(question_id__in=question_ids).values_list(
+        "question_id", "code", "label"
+    ):
+        labels.setdefault(qid, {})[code] = label
+    return labels

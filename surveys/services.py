@@ -1,0 +1,546 @@
+"""Every change to surveys: building them (with versioning) and recording responses.
+
+One function per verb, keyword-only arguments including the acting user, one transaction each,
+`SurveyError` with a message fit to show. Building never changes a version that has submitted
+responses: the first edit after answers arrived copies the questions into a new version first
+(`_editable_survey`), and the edit lands on the copy.
+"""
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from surveys import presets
+from surveys.models import (
+    AGE_BANDS,
+    CHOICE_KINDS,
+    FIXED_OPTIONS,
+    GENDERS,
+    Answer,
+    Channel,
+    Kind,
+    Option,
+    Question,
+    Response,
+    Survey,
+)
+
+
+class SurveyError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def survey_create(*, user, title, intro=""):
+    title = (title or "").strip()
+    if not title:
+        raise SurveyError(_("Give the survey a title."))
+    return Survey.objects.create(title=title, intro=intro, created_by=user)
+
+
+@transaction.atomic
+def survey_from_template(*, user, template):
+    spec = presets.TEMPLATES.get(template)
+    if spec is None:
+        raise SurveyError(_("There is no such template."))
+    survey = Survey.objects.create(
+        title=spec["title"], intro=spec["intro"], template=template, created_by=user
+    )
+    for question in spec["questions"]:
+        _add_question(survey, **question)
+    return survey
+
+
+@transaction.atomic
+def survey_update(*, survey_id, user, title, intro, status, public_link, courses, sessions):
+    survey = Survey.objects.select_for_update().get(pk=survey_id)
+    title = (title or "").strip()
+    if not title:
+        raise SurveyError(_("Give the survey a title."))
+    if status == Survey.Status.OPEN and not survey.questions.filter(version=survey.version):
+        raise SurveyError(_("Add at least one question before opening the survey."))
+    survey.title, survey.intro, survey.status = title, intro, status
+    survey.public_link = public_link
+    survey.save(update_fields=["title", "intro", "status", "public_link"])
+    survey.courses.set(courses)
+    survey.sessions.set(sessions)
+    return survey
+
+
+def _new_key():
+    return secrets.token_hex(4)
+
+
+def _add_question(
+    survey,
+    *,
+    kind,
+    text,
+    help_text="",
+    required=False,
+    max_choices=None,
+    is_satisfaction=False,
+    options=(),
+):
+    text = (text or "").strip()
+    if not text:
+        raise SurveyError(_("Write the question."))
+    if kind not in Kind.values:
+        raise SurveyError(_("Choose the kind of question."))
+    if is_satisfaction and kind != Kind.RATING:
+        raise SurveyError(_("Only a rating question can be the satisfaction question."))
+    if kind in (Kind.SINGLE, Kind.MULTI) and not options:
+        raise SurveyError(_("A choice question needs at least one option."))
+    if kind != Kind.MULTI:
+        max_choices = None
+    position = (
+        Question.objects.filter(survey=survey, version=survey.version).aggregate(m=Max("position"))[
+            "m"
+        ]
+        or 0
+    ) + 1
+    if is_satisfaction:
+        Question.objects.filter(survey=survey, version=survey.version).update(is_satisfaction=False)
+    question = Question.objects.create(
+        survey=survey,
+        version=survey.version,
+        key=_new_key(),
+        position=position,
+        kind=kind,
+        text=text,
+        help_text=help_text,
+        required=required,
+        max_choices=max_choices,
+        is_satisfaction=is_satisfaction,
+    )
+    if kind in FIXED_OPTIONS:
+        labels = [(label, False, False) for label in FIXED_OPTIONS[kind]]
+    else:
+        labels = [_option_spec(option) for option in options]
+    Option.objects.bulk_create(
+        Option(question=question, code=n, label=label, takes_text=other, exclusive=exclusive)
+        for n, (label, other, exclusive) in enumerate(labels, start=1)
+    )
+    return question
+
+
+def _option_spec(option):
+    """An option as (label, takes_text, exclusive) from a tuple, a dict or a plain label."""
+    if isinstance(option, str):
+        return option.strip(), False, False
+    if isinstance(option, dict):
+        return option["label"], option.get("takes_text", False), option.get("exclusive", False)
+    return option
+
+
+def _has_answers(survey):
+    return Response.objects.filter(
+        survey=survey, version=survey.version, submitted_at__isnull=False
+    ).exists()
+
+
+def _editable_survey(survey_id):
+    """The survey, locked, with a current version that has no submitted answers: when it has,
+    its questions and options are first copied into a new version (same keys and codes)."""
+    survey = Survey.objects.select_for_update().get(pk=survey_id)
+    if not _has_answers(survey):
+        return survey
+    questions = list(
+        Question.objects.filter(survey=survey, version=survey.version).prefetch_related("options")
+    )
+    survey.version += 1
+    survey.save(update_fields=["version"])
+    copies = Question.objects.bulk_create(
+        Question(
+            survey=survey,
+            version=survey.version,
+            key=q.key,
+            position=q.position,
+            kind=q.kind,
+            text=q.text,
+            help_text=q.help_text,
+            required=q.required,
+            max_choices=q.max_choices,
+            is_satisfaction=q.is_satisfaction,
+        )
+        for q in questions
+    )
+    if any(copy.pk is None for copy in copies):  # SQLite before 3.35 cannot return ids
+        copies = list(Question.objects.filter(survey=survey, version=survey.version))
+    by_key = {copy.key: copy for copy in copies}
+    Option.objects.bulk_create(
+        Option(
+            question=by_key[q.key],
+            code=o.code,
+            label=o.label,
+            takes_text=o.takes_text,
+            exclusive=o.exclusive,
+        )
+        for q in questions
+        for o in q.options.all()
+    )
+    return survey
+
+
+def _current_question(question_id):
+    """(survey, question) where question is the editable copy of `question_id`."""
+    old = Question.objects.filter(pk=question_id).values("survey_id", "key").first()
+    if old is None:
+        raise SurveyError(_("This question no longer exists."))
+    survey = _editable_survey(old["survey_id"])
+    question = Question.objects.filter(
+        survey=survey, version=survey.version, key=old["key"]
+    ).first()
+    if question is None:
+        raise SurveyError(_("This question is not in the current version of the survey."))
+    return survey, question
+
+
+@transaction.atomic
+def question_add(*, survey_id, user, **fields):
+    survey = _editable_survey(survey_id)
+    return _add_question(survey, **fields)
+
+
+@transaction.atomic
+def question_update(
+    *, question_id, user, text, help_text="", required=False, max_choices=None,
+    is_satisfaction=False,
+):  # fmt: skip
+    survey, question = _current_question(question_id)
+    text = (text or "").strip()
+    if not text:
+        raise SurveyError(_("Write the question."))
+    if is_satisfaction and question.kind != Kind.RATING:
+        raise SurveyError(_("Only a rating question can be the satisfaction question."))
+    if is_satisfaction:
+        Question.objects.filter(survey=survey, version=survey.version).update(is_satisfaction=False)
+    question.text, question.help_text, question.required = text, help_text, required
+    question.max_choices = max_choices if question.kind == Kind.MULTI else None
+    question.is_satisfaction = is_satisfaction
+    question.save()
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question_id, user):
+    survey, question = _current_question(question_id)
+    question.delete()  # only ever a question of a version without answers
+    return survey
+
+
+@transaction.atomic
+def question_move(*, question_id, user, direction):
+    survey, question = _current_question(question_id)
+    siblings = list(
+        Question.objects.filter(survey=survey, version=survey.version).order_by("position", "pk")
+    )
+    for n, sibling in enumerate(siblings, start=1):
+        sibling.position = n
+    index = next(i for i, q in enumerate(siblings) if q.pk == question.pk)
+    other = index + (-1 if direction == "up" else 1)
+    if direction in ("up", "down") and 0 <= other < len(siblings):
+        siblings[index].position, siblings[other].position = (
+            siblings[other].position,
+            siblings[index].position,
+        )
+    Question.objects.bulk_update(siblings, ["position"])
+    return survey
+
+
+@transaction.atomic
+def option_add(*, question_id, user, label, takes_text=False, exclusive=False):
+    survey, question = _current_question(question_id)
+    label = (label or "").strip()
+    if question.options_fixed or question.kind not in CHOICE_KINDS:
+        raise SurveyError(_("The options of this question are fixed."))
+    if not label:
+        raise SurveyError(_("Write the option."))
+    code = (question.options.aggregate(m=Max("code"))["m"] or 0) + 1
+    return Option.objects.create(
+        question=question, code=code, label=label, takes_text=takes_text, exclusive=exclusive
+    )
+
+
+def _current_option(option_id):
+    old = Option.objects.filter(pk=option_id).values("question_id", "code").first()
+    if old is None:
+        raise SurveyError(_("This option no longer exists."))
+    survey, question = _current_question(old["question_id"])
+    if question.options_fixed:
+        raise SurveyError(_("The options of this question are fixed."))
+    return survey, question, old["code"]
+
+
+def _renumber(question, ordered):
+    """Give `ordered` options codes 1..n without tripping the unique (question, code) rule."""
+    Option.objects.filter(question=question).update(code=F("code") + 1000)
+    for n, option in enumerate(ordered, start=1):
+        option.code = n
+    Option.objects.bulk_update(ordered, ["code"])
+
+
+@transaction.atomic
+def option_move(*, option_id, user, direction):
+    survey, question, code = _current_option(option_id)
+    options = list(question.options.order_by("code"))
+    index = next(i for i, o in enumerate(options) if o.code == code)
+    other = index + (-1 if direction == "up" else 1)
+    if direction in ("up", "down") and 0 <= other < len(options):
+        options[index], options[other] = options[other], options[index]
+        _renumber(question, options)
+    return survey
+
+
+@transaction.atomic
+def option_delete(*, option_id, user):
+    survey, question, code = _current_option(option_id)
+    options = list(question.options.order_by("code"))
+    if len(options) == 1 and question.kind in (Kind.SINGLE, Kind.MULTI):
+        raise SurveyError(_("A choice question needs at least one option."))
+    keep = [o for o in options if o.code != code]
+    Option.objects.filter(question=question, code=code).delete()
+    _renumber(question, keep)
+    return survey
+
+
+# --- answers: reading and checking ------------------------------------------------------------
+
+MISSING = gettext_lazy("Please answer this question.")
+SEPARATORS = " ,、，;；/・\t　"
+
+
+@dataclass
+class Checked:
+    """Answers after checking: question key -> (codes, text, other_text); errors by key."""
+
+    answers: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def parse_codes(value, option_count):
+    """Option codes typed on the grid or found in a CSV cell: "1 3", "1,3", "13" (when every
+    code is one digit), full-width digits too. Returns a list of ints or None if unreadable."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    if not value:
+        return []
+    for separator in SEPARATORS:
+        value = value.replace(separator, " ")
+    parts = value.split()
+    if len(parts) == 1 and option_count < 10 and parts[0].isdigit() and len(parts[0]) > 1:
+        parts = list(parts[0])
+    if not all(part.isdigit() for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
+def check_answers(questions, raw, *, partial=False):
+    """Check raw answers {key: {"codes": [...], "text": "...", "other": "..."}} against the
+    questions (with options prefetched). `partial` (a draft) skips the "required" rule."""
+    result = Checked()
+    for question in questions:
+        given = raw.get(question.key) or {}
+        codes = [c for c in given.get("codes") or [] if c is not None]
+        text = (given.get("text") or "").strip()
+        other = (given.get("other") or "").strip()
+        error = None
+        if question.kind == Kind.TEXT:
+            if not text and question.required and not partial:
+                error = MISSING
+            result.answers[question.key] = ([], text, "")
+        else:
+            options = {o.code: o for o in question.options.all()}
+            codes = list(dict.fromkeys(codes))
+            if any(code not in options for code in codes):
+                wrong = ", ".join(str(c) for c in codes if c not in options)
+                error = _("There is no option %(codes)s. Use 1 to %(last)s.") % {
+                    "codes": wrong,
+                    "last": max(options, default=0),
+                }
+            elif not codes and question.required and not partial:
+                error = MISSING
+            elif len(codes) > 1 and question.kind != Kind.MULTI:
+                error = _("Choose only one answer.")
+            elif question.max_choices and len(codes) > question.max_choices:
+                error = _("Choose at most %(n)s answers.") % {"n": question.max_choices}
+            elif len(codes) > 1 and any(options[c].exclusive for c in codes):
+                label = next(options[c].label for c in codes if options[c].exclusive)
+                error = _("“%(label)s” cannot be chosen together with other answers.") % {
+                    "label": label
+                }
+            if not any(options[c].takes_text for c in codes if c in options):
+                other = ""
+            result.answers[question.key] = (codes, "", other)
+        if error:
+            result.errors[question.key] = error
+    return result
+
+
+def raw_from_post(questions, data):
+    """The raw answers in a submitted answer form (names q_<key>, q_<key>_other)."""
+    raw = {}
+    for question in questions:
+        name = f"q_{question.key}"
+        if question.kind == Kind.TEXT:
+            raw[question.key] = {"text": data.get(name, "")}
+            continue
+        codes = [int(v) if v.isdigit() else -1 for v in data.getlist(name)]
+        raw[question.key] = {"codes": codes, "other": data.get(f"{name}_other", "")}
+    return raw
+
+
+def raw_from_grid(questions, values):
+    """The raw answers of one grid row: {key: typed text}; unreadable codes become errors."""
+    raw, unreadable = {}, {}
+    for question in questions:
+        typed = values.get(question.key, "")
+        if question.kind == Kind.TEXT:
+            raw[question.key] = {"text": typed}
+            continue
+        codes = parse_codes(typed, len(question.options.all()))
+        if codes is None:
+            unreadable[question.key] = _("Type option numbers, e.g. 1 or 1 3.")
+            codes = []
+        raw[question.key] = {"codes": codes}
+    return raw, unreadable
+
+
+def answers_hash(checked, *, salt=""):
+    material = repr(sorted(checked.answers.items())) + "|" + salt
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+# --- answers: saving --------------------------------------------------------------------------
+
+# How long the public link refuses the same answers from the same sender.
+DUPLICATE_WINDOW = timezone.timedelta(hours=24)
+
+
+def _profile_codes(questions, checked):
+    age = gender = None
+    for question in questions:
+        codes = checked.answers.get(question.key, ([], "", ""))[0]
+        if question.kind == Kind.AGE_BAND and codes:
+            age = codes[0]
+        elif question.kind == Kind.GENDER and codes:
+            gender = codes[0]
+    return age, gender
+
+
+def prefill_profile(resident, *, today=None):
+    """Draft answers for the profile questions from the resident's record (the respondent can
+    change them; what they submit wins): {"age_band": code, "gender": code}."""
+    today = today or timezone.localdate()
+    found = {}
+    if resident is None:
+        return found
+    if resident.birth_year:
+        age = today.year - resident.birth_year
+        if age >= 10:
+            found[Kind.AGE_BAND] = min(age // 10, len(AGE_BANDS))
+    gender = {"male": 1, "female": 2, "other": 3, "undisclosed": 4}.get(resident.gender)
+    if gender:
+        found[Kind.GENDER] = gender
+    assert len(GENDERS) == 4
+    return found
+
+
+@transaction.atomic
+def response_save_draft(*, survey, questions, raw, response=None, **where):
+    """Keep unfinished answers to come back to; nothing is counted until submitted."""
+    if response is None:
+        response = Response(survey=survey, version=survey.version, **where)
+    elif response.submitted_at:
+        raise SurveyError(_("These answers were already sent."))
+    response.draft = raw
+    response.save()
+    return response
+
+
+@transaction.atomic
+def response_submit(
+    *, survey, questions, checked, channel, user=None, response=None, public_hash="", **where
+):
+    """Record a checked set of answers as a submitted response (with Answer rows).
+
+    `where` carries booking, invitation, resident, session, batch, source_line. A response for
+    a booking that already has a submitted one is refused; a draft is completed in place.
+    """
+    if not checked.ok:
+        raise SurveyError(_("Some answers need fixing."))
+    if not survey.is_open and channel not in (Channel.PAPER, Channel.IMPORT):
+        raise SurveyError(_("This survey is closed. Thank you for your interest."))
+    now = timezone.now()
+    if (
+        public_hash
+        and Response.objects.filter(
+            survey=survey, answers_hash=public_hash, submitted_at__gte=now - DUPLICATE_WINDOW
+        ).exists()
+    ):
+        raise SurveyError(_("These answers were already sent. Thank you."))
+    if response is not None:
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        if response.submitted_at:
+            raise SurveyError(_("These answers were already sent. Thank you."))
+    else:
+        booking = where.get("booking")
+        if booking is not None and Response.objects.filter(survey=survey, booking=booking).exists():
+            raise SurveyError(_("These answers were already sent. Thank you."))
+        response = Response(survey=survey, **where)
+    session = where.get("session") or response.session
+    response.version = survey.version
+    response.channel = channel
+    response.entered_by = user if channel in (Channel.PAPER, Channel.IMPORT) else None
+    response.age_band, response.gender = _profile_codes(questions, checked)
+    if session is not None:
+        response.session = session
+        response.course_id, response.venue_id = session.course_id, session.venue_id
+    response.draft = {}
+    response.submitted_at = now
+    response.answers_hash = public_hash
+    response.save()
+    Answer.objects.bulk_create(_answer_rows(response, questions, checked))
+    return response
+
+
+def _answer_rows(response, questions, checked):
+    for question in questions:
+        codes, text, other = checked.answers.get(question.key, ([], "", ""))
+        if question.kind == Kind.TEXT:
+            if text:
+                yield Answer(response=response, question=question, text=text)
+            continue
+        options = {o.code: o for o in question.options.all()}
+        for code in codes:
+            option = options[code]
+            yield Answer(
+                response=response,
+                question=question,
+                option=option,
+                text=other if option.takes_text else "",
+            )
+
+
+@transaction.atomic
+def response_delete(*, response_id, user):
+    """Remove a paper form typed by mistake (the grid's undo)."""
+    deleted, _rows = Response.objects.filter(
+        pk=response_id, channel=Channel.PAPER, entered_by=user
+    ).delete()
+    if not deleted:
+        raise SurveyError(_("Only a paper form you typed in yourself can be removed here."))

@@ -1,0 +1,100 @@
+"""CSV import: Shift_JIS and UTF-8 (with BOM), a mapping step, every bad line named, nothing
+imported until the file is clean or the user asks for the good lines."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from surveys.importer import decode
+from surveys.models import Channel, ImportBatch, Response
+from surveys.queries import questions_of, survey_tables
+
+pytestmark = pytest.mark.django_db
+
+CSV_TEXT = (
+    "回答日,スマートフォンやパソコンをどのくらい使っていますか。,期待,年代,性別\r\n"
+    "2026/1/5,ほぼ毎日使う,1;3,70代以上,女性\r\n"
+    "2026/1/5,2,窓口に行かずに手続きができる、防災情報がすぐにわかる,7,1\r\n"
+    "2026/1/6,毎日,1,60代,女性\r\n"  # line 4: 毎日 is not an option
+    "2026/1/6,1,7;1,60代,男性\r\n"  # line 5: わからない with another answer
+    "2026/1/7,4,,50代,回答しない\r\n"
+)
+
+
+def upload(client, survey, content, name="answers.csv"):
+    return client.post(
+        reverse("surveys:import", args=[survey.pk]),
+        {"file": SimpleUploadedFile(name, content, content_type="text/csv")},
+    )
+
+
+def mapping(survey):
+    q = questions_of(survey)
+    return {"col_1": q[0].key, "col_2": q[1].key, "col_3": q[5].key, "col_4": q[6].key}
+
+
+def test_decoding_tries_utf8_with_bom_then_shift_jis():
+    assert decode("あ".encode("utf-8-sig")) == ("あ", "utf-8-sig")
+    assert decode("あ".encode()) == ("あ", "utf-8-sig")
+    assert decode("①髙".encode("cp932")) == ("①髙", "cp932")
+
+
+def test_shift_jis_file_with_bad_lines_named_nothing_imported_until_asked(dx_client, citizen):
+    response = upload(dx_client, citizen, CSV_TEXT.encode("cp932"))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert batch.encoding == "Shift_JIS"
+    step2 = dx_client.get(reverse("surveys:import_batch", args=[batch.pk]))
+    html = step2.content.decode()
+    # The heading that matches the question's text is mapped already.
+    q = questions_of(citizen)
+    assert f'<option value="{q[0].key}" selected>' in html
+    url = reverse("surveys:import_batch", args=[batch.pk])
+    checked = dx_client.post(url, {**mapping(citizen), "action": "check"})
+    html = checked.content.decode()
+    assert "Line 4" in html or "4行目" in html
+    assert "毎日" in html
+    assert "5" in html and "わからない" in html
+    assert "Line 2:" not in html and "2行目:" not in html
+    assert not Response.objects.exists()
+    # "Import" on a file with errors imports nothing.
+    refused = dx_client.post(url, {**mapping(citizen), "action": "import"})
+    assert refused.status_code == 200
+    assert not Response.objects.exists()
+    done = dx_client.post(url, {**mapping(citizen), "action": "import_good"})
+    assert done.status_code == 302
+    batch.refresh_from_db()
+    assert (batch.imported_rows, batch.skipped_rows) == (3, 2)
+    lines = sorted(Response.objects.values_list("source_line", flat=True))
+    assert lines == [2, 3, 6]
+    assert set(Response.objects.values_list("channel", flat=True)) == {Channel.IMPORT}
+    tables = survey_tables(citizen)
+    expect = {r.label: r.count for r in tables[1].rows}
+    assert expect["窓口に行かずに手続きができる"] == 2
+    assert expect["書類の記入が減る"] == 1
+    assert expect["防災情報がすぐにわかる"] == 1
+    assert expect["無回答"] == 1
+    genders = {r.label: r.count for r in tables[6].rows}
+    assert genders == {"男性": 1, "女性": 1, "その他": 0, "回答しない": 1, "無回答": 0}
+    # Importing again is refused.
+    dx_client.post(url, {**mapping(citizen), "action": "import_good"})
+    assert Response.objects.count() == 3
+
+
+def test_a_clean_utf8_file_with_bom_imports_in_one_go(dx_client, citizen):
+    clean = "\n".join(CSV_TEXT.splitlines()[:3] + CSV_TEXT.splitlines()[5:]) + "\n"
+    upload(dx_client, citizen, clean.encode("utf-8-sig"))
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "UTF-8"
+    assert not batch.content.startswith("\ufeff")
+    url = reverse("surveys:import_batch", args=[batch.pk])
+    check = dx_client.post(url, {**mapping(citizen), "action": "check"})
+    assert "Import only" not in check.content.decode()
+    dx_client.post(url, {**mapping(citizen), "action": "import"})
+    assert Response.objects.count() == 3
+
+
+def test_a_file_that_is_not_text_is_refused_with_a_message(dx_client, citizen):
+    response = upload(dx_client, citizen, b"\xff\xfe\x00\x81\x00")
+    assert response.status_code == 400
+    assert not ImportBatch.objects.exists()

@@ -1,13 +1,122 @@
-"""The demo city's reports (filled in with the reports issue)."""
+"""The demo city's KPI plans: one shaped like Hyuga's DX plan, one like Morioka's.
+
+Hyuga's real targets run to the end of 令和7年度 (FY2025); the demo holds one fiscal year of
+sessions (the current one), so the demo plans span the current fiscal year and the targets fall
+on its last day, with the baseline on its first: the pace line then says something today.
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from attendance.models import CheckIn
+from classes.models import Booking, BookingStatus, Category
+from reports.fiscal import fiscal_year_bounds, fiscal_year_of
+from reports.models import Indicator, Metric, Plan, Target
+
+HYUGA = {
+    "name": "日向市DX推進計画（デモ）",
+    "municipality": "日向市",
+    "municipality_code": "452068",
+    "indicators": [
+        (
+            "スマホ教室受講者（累計）",
+            Metric.CUMULATIVE_UNIQUE,
+            [
+                Category.SMARTPHONE_INTRO,
+                Category.SMARTPHONE_BASIC,
+                Category.SMARTPHONE_ADVANCED,
+            ],
+            900,
+        ),
+        (
+            "プログラミング体験教室受講者（累計）",
+            Metric.CUMULATIVE_UNIQUE,
+            [Category.PROGRAMMING],
+            45,
+        ),
+        ("延べ参加者数", Metric.ATTENDANCES, [], None),
+    ],
+}
+MORIOKA = {
+    "name": "盛岡市デジタル推進計画（デモ）",
+    "municipality": "盛岡市",
+    "municipality_code": "032018",
+    "indicators": [
+        ("デジタル機器の利活用に関する講習の実施回数", Metric.SESSIONS_HELD, [], 130),
+    ],
+}
+PLANS = (HYUGA, MORIOKA)
+
+
+def _plan(shape, *, fy):
+    plan, created = Plan.objects.get_or_create(
+        name=shape["name"],
+        municipality=shape["municipality"],
+        defaults={"municipality_code": shape["municipality_code"], "start_fy": fy, "end_fy": fy},
+    )
+    if not created:
+        return False
+    first, last = fiscal_year_bounds(fy)
+    for order, (name, metric, categories, value) in enumerate(shape["indicators"]):
+        indicator = Indicator.objects.create(
+            plan=plan, name=name, metric=metric, categories=list(categories), order=order
+        )
+        if value is not None:
+            Target.objects.create(
+                indicator=indicator,
+                value=value,
+                target_date=last,
+                baseline_value=0,
+                baseline_date=first - datetime.timedelta(days=1),
+            )
+    return True
+
+
+def backfill_checkins(*, by):
+    """A check-in for every attended booking that has none, a few minutes after the start.
+
+    The base demo marks past bookings attended without check-in rows; the KPI numbers count
+    check-ins (DESIGN.md), so without these the dashboard would show zeros. Idempotent.
+    """
+    has_checkin = CheckIn.objects.filter(
+        booking=OuterRef("pk"), result=CheckIn.Result.OK, undone_at__isnull=True
+    )
+    missing = (
+        Booking.objects.filter(status=BookingStatus.ATTENDED)
+        .filter(~Exists(has_checkin))
+        .select_related("session")
+        .order_by("pk")
+    )
+    rows = [
+        CheckIn(
+            result=CheckIn.Result.OK,
+            channel=CheckIn.Channel.MANUAL,
+            booking=booking,
+            session=booking.session,
+            resident_id=booking.resident_id,
+            by=by,
+            at=booking.session.starts_at + datetime.timedelta(minutes=booking.pk % 15),
+        )
+        for booking in missing
+    ]
+    CheckIn.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
 
 
 def seed(*, users, small, seed):
-    """Create this area's demo data unless it exists; True when something was created.
-
-    `users` maps demo usernames (desk, venue, volunteer, dxoffice, admin) to users.
-    """
-    return False
+    """Create the demo plans unless they exist; True when something was created."""
+    fy = fiscal_year_of(timezone.localdate())
+    created = bool(backfill_checkins(by=users.get("venue")))
+    for shape in PLANS:
+        created |= _plan(shape, fy=fy)
+    return created
 
 
 def counts():
-    return {}
+    return {
+        "KPI plans": Plan.objects.count(),
+        "KPI indicators": Indicator.objects.count(),
+        "KPI targets": Target.objects.count(),
+    }

@@ -43,3 +43,10 @@ def wareki_fiscal_label(fy):
             number = fy - first_year + 1
             return f"{name}{'元' if number == 1 else number}年度"
     raise ValueError(f"no era for fiscal year {fy}")
+
+
+def wareki_date(day):
+    """和暦 date: 2026-11-23 -> 令和8年11月23日 (2019-05-01 -> 令和元年5月1日)."""
+    from residents.models import era_label
+
+    return f"{era_label(day.year, day)}{day.month}月{day.day}日"

@@ -1,0 +1,78 @@
+"""Forms the DX office edits plans, indicators and targets with, and the export request."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Category, Partner, Venue
+from reports.fiscal import wareki_fiscal_label
+from reports.models import ExportFormat, Indicator, Plan, Target
+
+FIRST_FISCAL_YEAR = 2015
+LAST_FISCAL_YEAR = 2040
+
+
+def _fy_choices():
+    return [
+        (fy, f"{wareki_fiscal_label(fy)}（{fy}）")
+        for fy in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1)
+    ]
+
+
+class PlanForm(forms.ModelForm):
+    start_fy = forms.TypedChoiceField(label=_("first fiscal year"), coerce=int, choices=_fy_choices)
+    end_fy = forms.TypedChoiceField(label=_("last fiscal year"), coerce=int, choices=_fy_choices)
+
+    class Meta:
+        model = Plan
+        fields = ["name", "municipality", "municipality_code", "start_fy", "end_fy"]
+
+
+class IndicatorForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label=_("course categories"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to count every category."),
+    )
+    venues = forms.ModelMultipleChoiceField(
+        label=_("venues"),
+        queryset=Venue.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to count every venue."),
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("partner organisations"),
+        queryset=Partner.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to count every partner."),
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["name", "metric", "categories", "venues", "partners", "order"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["value", "target_date", "baseline_value", "baseline_date"]
+        widgets = {"target_date": DateInput(), "baseline_date": DateInput()}
+        error_messages = {
+            "target_date": {"invalid": _("Enter a date such as 2026-03-31.")},
+            "baseline_date": {"invalid": _("Enter a date such as 2021-04-01.")},
+        }
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("format"), choices=ExportFormat.choices)
+    fy = forms.IntegerField(label=_("fiscal year"), widget=forms.HiddenInput)

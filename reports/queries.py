@@ -1,0 +1,293 @@
+"""Read side of the reports pages and exports: a plan's dashboard for a fiscal year, the
+monthly cumulative series against pace, and labelled breakdowns.
+
+Everything is built from reports.metrics (database aggregates); Python only walks the
+aggregated rows (at most one per month of the plan), never attendances. Query count:
+`dashboard` = 4 for the plan's indicators, venues, partners and targets + 2 per indicator
+(its actual, its monthly series); it does not grow with the data.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Category, Partner, Venue
+from reports.fiscal import (
+    fiscal_year_bounds,
+    fiscal_year_of,
+    fiscal_year_range_utc,
+    tokyo_midnight_utc,
+    wareki_fiscal_label,
+)
+from reports.metrics import (
+    BREAKDOWNS,
+    MetricFilter,
+    current_target,
+    indicator_progress,
+    metric_breakdown,
+    pace_on,
+)
+from reports.models import Metric
+from residents.models import AGE_BANDS, Gender, Smartphone
+
+# Metrics whose value over a span is a share, not a count: the chart shows each month's own
+# value instead of a running total.
+RATE_METRICS = (Metric.NO_SHOW_RATE, Metric.SEATS_FILLED)
+# Distinct residents since the plan began: by month a running total of first attendances.
+DISTINCT_METRICS = (Metric.UNIQUE_PARTICIPANTS, Metric.CUMULATIVE_UNIQUE)
+
+BREAKDOWN_LABELS = {
+    "venue": _("Venue"),
+    "age_band": _("Age band"),
+    "category": _("Course category"),
+    "partner": _("Partner organisation"),
+    "gender": _("Gender"),
+    "district": _("District"),
+    "smartphone": _("Phone"),
+    "fiscal_year": _("Fiscal year"),
+    "month": _("Month"),
+}
+# The order the drill-down links appear in.
+BREAKDOWN_ORDER = (
+    "venue",
+    "age_band",
+    "category",
+    "partner",
+    "gender",
+    "district",
+    "smartphone",
+    "fiscal_year",
+    "month",
+)
+assert set(BREAKDOWN_ORDER) == set(BREAKDOWNS)
+
+
+def fiscal_year_choices(plan, *, today):
+    """(fy, 和暦 label) for the plan's fiscal years that have begun, newest first."""
+    current = fiscal_year_of(today)
+    years = [fy for fy in plan.fiscal_years if fy <= current] or [plan.start_fy]
+    return [(fy, wareki_fiscal_label(fy)) for fy in reversed(years)]
+
+
+def chosen_fiscal_year(plan, value, *, today):
+    """The fiscal year asked for in ?fy=, else the current one (kept inside the plan)."""
+    choices = [fy for fy, _label in fiscal_year_choices(plan, today=today)]
+    try:
+        fy = int(value)
+    except (TypeError, ValueError):
+        fy = fiscal_year_of(today)
+    if fy in choices:
+        return fy
+    return min(max(fy, min(choices)), max(choices))
+
+
+def as_of_date(fy, *, today):
+    """The day a fiscal year's figures run to: its last day, or today while it runs."""
+    return min(fiscal_year_bounds(fy)[1], today)
+
+
+def fiscal_months(fy):
+    """The first day of each month of a fiscal year, April to March."""
+    return [datetime.date(fy + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
+def _month_end(first):
+    following = datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: datetime.date  # first day
+    actual: object  # running value at the end of the month (None after the as-of date)
+    pace: Decimal | None
+
+    @property
+    def label(self):
+        return f"{self.month.year}年{self.month.month}月"
+
+
+@dataclass
+class IndicatorReport:
+    progress: object  # reports.metrics.Progress
+    series: list = field(default_factory=list)  # [MonthPoint] of the fiscal year
+
+    @property
+    def indicator(self):
+        return self.progress.indicator
+
+    @property
+    def cumulative(self):
+        return self.indicator.metric not in RATE_METRICS
+
+    @property
+    def unit(self):
+        return "%" if self.indicator.metric in RATE_METRICS else _("people/sessions")
+
+    @property
+    def status(self):
+        if self.progress.on_track is None:
+            return "none"
+        return "on_track" if self.progress.on_track else "behind"
+
+
+@dataclass
+class Dashboard:
+    plan: object
+    fiscal_year: int
+    as_of: datetime.date
+    rows: list
+
+    @property
+    def fiscal_year_label(self):
+        return wareki_fiscal_label(self.fiscal_year)
+
+    @property
+    def months(self):
+        return fiscal_months(self.fiscal_year)
+
+    def chart_data(self):
+        """What static/js/reports.js draws, passed to the page with json_script."""
+        return {
+            "labels": [f"{m.month}月" for m in self.months],
+            "indicators": [
+                {
+                    "name": row.indicator.name,
+                    "actual": [_plain(p.actual) for p in row.series],
+                    "pace": [_plain(p.pace) for p in row.series],
+                    "cumulative": row.cumulative,
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value.quantize(Decimal("0.1")))
+    return value
+
+
+def monthly_series(indicator, *, fy, as_of):
+    """The indicator's value at the end of each month of `fy`, counted from the plan's start.
+
+    One query: the metric grouped by month from the plan's first day to `as_of`. Counts are
+    summed month by month (cumulative unique: each resident counts in the month of their first
+    attendance since the plan began, so the running total is exactly the distinct count).
+    Rates are each month's own value.
+    """
+    plan = indicator.plan
+    start = fiscal_year_range_utc(plan.start_fy)[0]
+    end = tokyo_midnight_utc(as_of + datetime.timedelta(days=1))
+    metric = Metric(indicator.metric)
+    flt = MetricFilter.for_indicator(indicator)
+    months = fiscal_months(fy)
+    target = current_target(indicator, today=as_of)
+    if start >= end:
+        rows = []
+    else:
+        asked = Metric.CUMULATIVE_UNIQUE if metric in DISTINCT_METRICS else metric
+        rows = metric_breakdown(asked, start=start, end=end, filter=flt, by="month")
+    points = []
+    if metric in RATE_METRICS:
+        by_month = dict(rows)
+        for month in months:
+            actual = by_month.get(month) if month <= as_of else None
+            points.append(MonthPoint(month, actual, _pace(target, month)))
+        return points
+    running_total = metric in DISTINCT_METRICS  # metric_breakdown already gives running totals
+    total = 0
+    pending = iter(rows)
+    row = next(pending, None)
+    for month in months:
+        while row is not None and row[0] <= month:
+            total = row[1] if running_total else total + (row[1] or 0)
+            row = next(pending, None)
+        actual = total if month <= as_of else None
+        points.append(MonthPoint(month, actual, _pace(target, month)))
+    return points
+
+
+def _pace(target, month):
+    if target is None:
+        return None
+    return pace_on(target, today=_month_end(month)).quantize(Decimal("0.1"))
+
+
+def plan_indicators(plan):
+    return plan.indicators.select_related("plan").prefetch_related("venues", "partners", "targets")
+
+
+def dashboard(plan, *, fy, today):
+    """The plan's indicators as of the end of `fy` (or today): progress, pace, monthly series."""
+    as_of = as_of_date(fy, today=today)
+    rows = []
+    for indicator in plan_indicators(plan):
+        rows.append(
+            IndicatorReport(
+                progress=indicator_progress(indicator, today=as_of),
+                series=monthly_series(indicator, fy=fy, as_of=as_of),
+            )
+        )
+    return Dashboard(plan=plan, fiscal_year=fy, as_of=as_of, rows=rows)
+
+
+# --- breakdowns with labels -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: object
+    label: str
+    value: object
+
+
+def breakdown_labels(by, keys):
+    """Display names for breakdown keys; one query for venues or partners, none otherwise."""
+    if by == "venue":
+        return dict(Venue.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "partner":
+        names = dict(Partner.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {**names, None: _("No partner")}
+    if by == "category":
+        return dict(Category.choices)
+    if by == "age_band":
+        return {**dict(AGE_BANDS), None: _("Birth year unknown")}
+    if by == "gender":
+        return {**dict(Gender.choices), "": _("Not recorded")}
+    if by == "smartphone":
+        return {**dict(Smartphone.choices), "": _("Not recorded")}
+    if by == "district":
+        return {"": _("Not recorded")}
+    if by == "fiscal_year":
+        return {key: wareki_fiscal_label(key) for key in keys if key is not None}
+    if by == "month":
+        return {key: f"{key.year}年{key.month}月" for key in keys if key is not None}
+    return {}
+
+
+def breakdown(indicator, *, by, fy, today, scope="fy"):
+    """The indicator's metric grouped by `by`, with labels.
+
+    scope "fy": within the fiscal year (to the as-of date); "plan": from the plan's start.
+    Two queries at most: the grouped aggregate and, for venues or partners, their names.
+    """
+    as_of = as_of_date(fy, today=today)
+    if scope == "plan":
+        start = fiscal_year_range_utc(indicator.plan.start_fy)[0]
+    else:
+        start = fiscal_year_range_utc(fy)[0]
+    end = tokyo_midnight_utc(as_of + datetime.timedelta(days=1))
+    rows = metric_breakdown(
+        indicator.metric,
+        start=start,
+        end=end,
+        filter=MetricFilter.for_indicator(indicator),
+        by=by,
+    )
+    labels = breakdown_labels(by, [key for key, _value in rows])
+    return [BreakdownRow(key, str(labels.get(key, key)), value) for key, value in rows]

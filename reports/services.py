@@ -1,0 +1,64 @@
+"""Reports' state changes: background exports (requested from the page, built by a q2 task)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports import exports, queries
+from reports.models import Export, ExportFormat, Plan
+
+
+class ReportError(Exception):
+    """A report request that cannot be done; the message is fit to show."""
+
+
+def export_request(*, plan_id, fiscal_year, fmt, user):
+    """Queue an export of the plan's report; the q2 task runs once the row is committed."""
+    from django_q.tasks import async_task
+
+    if fmt not in ExportFormat.values:
+        raise ReportError(_("Choose CSV, Excel or PDF."))
+    with transaction.atomic():
+        plan = Plan.objects.get(pk=plan_id)
+        export = Export.objects.create(
+            plan=plan,
+            fiscal_year=fiscal_year,
+            format=fmt,
+            created_by=user,
+            filename=exports.filename(plan, fiscal_year, fmt),
+        )
+        transaction.on_commit(lambda: async_task("reports.tasks.build_export", export.pk))
+    return export
+
+
+def _progress(export_id, percent, **fields):
+    Export.objects.filter(pk=export_id).update(progress=percent, **fields)
+
+
+def export_build(*, export_id, base_url, today=None):
+    """Build the file of a queued export. Safe to run again: a finished export is left alone."""
+    claimed = Export.objects.filter(
+        pk=export_id, status__in=[Export.Status.QUEUED, Export.Status.FAILED]
+    ).update(status=Export.Status.RUNNING, progress=5, error="")
+    if not claimed:
+        return Export.objects.get(pk=export_id)
+    export = Export.objects.select_related("plan").get(pk=export_id)
+    try:
+        today = today or timezone.localdate()
+        dash = queries.dashboard(export.plan, fy=export.fiscal_year, today=today)
+        _progress(export_id, 60)
+        content = exports.render_export(dash, export.format, base_url=base_url)
+    except Exception as error:  # noqa: BLE001 - recorded on the row, shown to the user
+        _progress(
+            export_id,
+            0,
+            status=Export.Status.FAILED,
+            error=str(error)[:300],
+            finished_at=timezone.now(),
+        )
+        raise
+    _progress(
+        export_id, 100, status=Export.Status.DONE, content=content, finished_at=timezone.now()
+    )
+    export.refresh_from_db()
+    return export

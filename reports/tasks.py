@@ -1,0 +1,13 @@
+"""django-q2 task functions of the reports app. They take ids and call services."""
+
+from django.conf import settings
+
+from reports.services import export_build
+
+# PDFs name their images and fonts relative to this; the report embeds everything itself.
+PDF_BASE_URL = "file://" + str(settings.BASE_DIR) + "/"
+
+
+def build_export(export_id):
+    """Build a queued export; returns its status."""
+    return export_build(export_id=export_id, base_url=PDF_BASE_URL).status

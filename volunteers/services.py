@@ -1,0 +1,535 @@
+"""Every change to volunteers, their availability, shift needs and assignments: one function per
+verb, keyword-only arguments with the acting user, one transaction each, `VolunteerError` with a
+message fit to show when a rule says no.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Role as AccessRole
+from classes.models import SEAT_STATUSES, Session, SessionStatus
+from volunteers import hooks
+from volunteers.models import (
+    DEFAULT_PARTICIPANTS_PER_ASSISTANT,
+    HOLDING_STATUSES,
+    Assignment,
+    AvailabilityException,
+    AvailabilityWindow,
+    CourseStaffing,
+    Qualification,
+    Role,
+    ShiftNeed,
+    Volunteer,
+    new_calendar_token,
+)
+
+# Check-in opens this long before the shift starts and closes this long after it ends.
+CHECKIN_EARLY = datetime.timedelta(hours=1)
+CHECKIN_LATE = datetime.timedelta(hours=3)
+
+
+class VolunteerError(Exception):
+    """A volunteer rule said no; `message` is fit to show the user."""
+
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class AssignmentConflict(VolunteerError):
+    """A manual assignment breaks soft rules; `warnings` lists them. Repeat with force=True."""
+
+    def __init__(self, warnings):
+        super().__init__("; ".join(warnings), code="conflict")
+        self.warnings = warnings
+
+
+# --- volunteers -------------------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "phone",
+    "email",
+    "district",
+    "skills",
+    "max_shifts_per_month",
+)
+
+
+def volunteer_apply(*, user, venues=(), **fields):
+    """A signed-up user applies to volunteer; the DX office approves later."""
+    if Volunteer.objects.filter(user=user).exists():
+        raise VolunteerError(_("You have already applied."), code="exists")
+    with transaction.atomic():
+        volunteer = Volunteer.objects.create(
+            user=user, **{k: v for k, v in fields.items() if k in PROFILE_FIELDS}
+        )
+        volunteer.venues.set(venues)
+    return volunteer
+
+
+def volunteer_update(*, volunteer, user, venues=None, **fields):
+    with transaction.atomic():
+        for name, value in fields.items():
+            if name in PROFILE_FIELDS:
+                setattr(volunteer, name, value)
+        volunteer.save()
+        if venues is not None:
+            volunteer.venues.set(venues)
+    return volunteer
+
+
+def volunteer_approve(*, volunteer_id, user):
+    """Approve an application: the user joins the volunteer role."""
+    with transaction.atomic():
+        volunteer = (
+            Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer_id)
+        )
+        if volunteer.status == Volunteer.Status.APPROVED:
+            return volunteer
+        volunteer.status = Volunteer.Status.APPROVED
+        volunteer.approved_at = timezone.now()
+        volunteer.approved_by = user
+        volunteer.save(update_fields=["status", "approved_at", "approved_by"])
+        group, _created = Group.objects.get_or_create(name=AccessRole.VOLUNTEER)
+        volunteer.user.groups.add(group)
+    return volunteer
+
+
+def volunteer_reject(*, volunteer_id, user):
+    with transaction.atomic():
+        volunteer = (
+            Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer_id)
+        )
+        volunteer.status = Volunteer.Status.REJECTED
+        volunteer.save(update_fields=["status"])
+        volunteer.user.groups.remove(*Group.objects.filter(name=AccessRole.VOLUNTEER))
+    return volunteer
+
+
+def calendar_token_rotate(*, volunteer, user):
+    """A new private feed address; the old one stops working at once."""
+    volunteer.calendar_token = new_calendar_token()
+    volunteer.save(update_fields=["calendar_token"])
+    return volunteer.calendar_token
+
+
+# --- qualifications and availability ------------------------------------------------------------
+
+
+def qualification_add(*, volunteer, user, kind, issued_on, expires_on=None, name=""):
+    if expires_on and expires_on < issued_on:
+        raise VolunteerError(_("The expiry date is before the issue date."))
+    return Qualification.objects.create(
+        volunteer=volunteer, kind=kind, name=name, issued_on=issued_on, expires_on=expires_on
+    )
+
+
+def qualification_remove(*, qualification_id, volunteer, user):
+    Qualification.objects.filter(pk=qualification_id, volunteer=volunteer).delete()
+
+
+def window_overlap(volunteer, weekday, start, end, exclude_id=None):
+    """The weekly window of `volunteer` that overlaps the given one, or None."""
+    windows = AvailabilityWindow.objects.filter(
+        volunteer=volunteer, weekday=weekday, start_time__lt=end, end_time__gt=start
+    )
+    if exclude_id:
+        windows = windows.exclude(pk=exclude_id)
+    return windows.first()
+
+
+def overlap_message(window):
+    return _(
+        "This overlaps the time you already entered (%(day)s %(start)s–%(end)s). "
+        "Change that one or choose another time."
+    ) % {
+        "day": window.get_weekday_display(),
+        "start": f"{window.start_time:%H:%M}",
+        "end": f"{window.end_time:%H:%M}",
+    }
+
+
+def window_add(*, volunteer, user, weekday, start_time, end_time):
+    if end_time <= start_time:
+        raise VolunteerError(_("The end time must be after the start time."))
+    with transaction.atomic():
+        # Lock the volunteer so two tabs cannot add overlapping windows at once.
+        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+        clash = window_overlap(volunteer, weekday, start_time, end_time)
+        if clash:
+            raise VolunteerError(overlap_message(clash), code="overlap")
+        return AvailabilityWindow.objects.create(
+            volunteer=volunteer, weekday=weekday, start_time=start_time, end_time=end_time
+        )
+
+
+def window_remove(*, window_id, volunteer, user):
+    AvailabilityWindow.objects.filter(pk=window_id, volunteer=volunteer).delete()
+
+
+def exception_add(*, volunteer, user, date, kind, start_time=None, end_time=None):
+    if kind == AvailabilityException.Kind.EXTRA:
+        if not start_time or not end_time:
+            raise VolunteerError(_("Please enter the hours of the extra day."))
+        if end_time <= start_time:
+            raise VolunteerError(_("The end time must be after the start time."))
+    else:
+        start_time = end_time = None
+    return AvailabilityException.objects.create(
+        volunteer=volunteer, date=date, kind=kind, start_time=start_time, end_time=end_time
+    )
+
+
+def exception_remove(*, exception_id, volunteer, user):
+    AvailabilityException.objects.filter(pk=exception_id, volunteer=volunteer).delete()
+
+
+# --- shift needs --------------------------------------------------------------------------------
+
+
+def assistants_for(booked, per_assistant):
+    """Assistants a session needs for `booked` participants (rounded up; at least one)."""
+    return max(1, math.ceil(booked / max(per_assistant, 1)))
+
+
+def _staffing(course):
+    try:
+        return course.staffing
+    except CourseStaffing.DoesNotExist:
+        return CourseStaffing(course=course)
+
+
+def _booked(session_ids):
+    rows = (
+        Session.objects.filter(pk__in=session_ids)
+        .annotate(n=Count("bookings", filter=_seat_filter()))
+        .values_list("pk", "n")
+    )
+    return dict(rows)
+
+
+def _seat_filter():
+    from django.db.models import Q
+
+    return Q(bookings__status__in=SEAT_STATUSES)
+
+
+def needs_ensure(*, sessions, user=None):
+    """Default needs for sessions that have none yet (lead, assistants by bookings, reception).
+
+    Returns the number of needs created. Sessions that already have needs are left alone.
+    """
+    sessions = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    have = set(ShiftNeed.objects.filter(session__in=sessions).values_list("session_id", flat=True))
+    todo = [s for s in sessions if s.pk not in have]
+    if not todo:
+        return 0
+    booked = _booked([s.pk for s in todo])
+    staffing = {
+        row.course_id: row
+        for row in CourseStaffing.objects.filter(course_id__in={s.course_id for s in todo})
+    }
+    rows = []
+    for session in todo:
+        plan = staffing.get(session.course_id) or CourseStaffing(course_id=session.course_id)
+        if plan.leads:
+            rows.append(
+                ShiftNeed(
+                    session=session, role=Role.LEAD, count=plan.leads, required_skills=["lead"]
+                )
+            )
+        rows.append(
+            ShiftNeed(
+                session=session,
+                role=Role.ASSISTANT,
+                count=assistants_for(booked.get(session.pk, 0), plan.participants_per_assistant),
+                required_skills=list(plan.assistant_skills),
+                follows_bookings=True,
+            )
+        )
+        if plan.receptionists:
+            rows.append(ShiftNeed(session=session, role=Role.RECEPTION, count=plan.receptionists))
+    ShiftNeed.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def need_set(*, session_id, role, count, required_skills, user, follows_bookings=False):
+    """Create or change one role's need on a session (count 0 removes it)."""
+    with transaction.atomic():
+        if count == 0:
+            ShiftNeed.objects.filter(session_id=session_id, role=role).delete()
+            return None
+        need, _created = ShiftNeed.objects.update_or_create(
+            session_id=session_id,
+            role=role,
+            defaults={
+                "count": count,
+                "required_skills": list(required_skills),
+                "follows_bookings": follows_bookings,
+            },
+        )
+    return need
+
+
+def needs_follow_bookings(session_id):
+    """Reset the count of the session's assistant needs that follow bookings."""
+    needs = list(
+        ShiftNeed.objects.filter(session_id=session_id, follows_bookings=True).select_related(
+            "session__course__staffing"
+        )
+    )
+    if not needs:
+        return
+    booked = _booked([session_id]).get(session_id, 0)
+    for need in needs:
+        ratio = _ratio(need.session.course)
+        count = assistants_for(booked, ratio)
+        if need.count != count:
+            ShiftNeed.objects.filter(pk=need.pk).update(count=count, updated_at=timezone.now())
+
+
+def _ratio(course):
+    try:
+        return course.staffing.participants_per_assistant
+    except CourseStaffing.DoesNotExist:
+        return DEFAULT_PARTICIPANTS_PER_ASSISTANT
+
+
+def on_booking_change(change):
+    """classes.hooks listener: a booking changed, so the assistant count may change; a session
+    cancelled cancels its shifts."""
+    if change.reason == "session_cancelled":
+        assignments_cancel_for_cancelled_sessions(session_ids=[change.session_id])
+        return
+    needs_follow_bookings(change.session_id)
+
+
+def course_staffing_set(*, course, user, **fields):
+    staffing, _created = CourseStaffing.objects.update_or_create(course=course, defaults=fields)
+    return staffing
+
+
+# --- assignments --------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """Conflicts of putting a volunteer on a need, as messages (empty = none)."""
+
+    warnings: list = field(default_factory=list)
+
+
+def assignment_warnings(*, volunteer, need):
+    """Why this volunteer should not take this need: overlapping shift, maximum, availability,
+    skills, qualification, venue. Bounded queries (6)."""
+    from volunteers.autoassign import person_for  # plain-data view of the volunteer
+
+    session = need.session
+    start = timezone.localtime(session.starts_at)
+    end = timezone.localtime(session.ends_at)
+    day = start.date()
+    warnings = []
+    missing = set(need.required_skills) - set(volunteer.skills)
+    if missing:
+        warnings.append(_("Does not have the skills this role needs."))
+    person = person_for(volunteer, around=day)
+    if not person.qualified_on(day):
+        warnings.append(_("Has no qualification valid on the day of the shift."))
+    if session.venue_id not in person.venues:
+        warnings.append(_("Has not said they can reach this venue."))
+    if not person.available(day, start.time(), end.time()):
+        warnings.append(_("Is not available at this time."))
+    others = (
+        Assignment.objects.holding()
+        .filter(volunteer=volunteer, session__starts_at__date=day)
+        .exclude(session=session)
+        .select_related("session")
+    )
+    for other in others:
+        o_start = timezone.localtime(other.session.starts_at)
+        o_end = timezone.localtime(other.session.ends_at)
+        if o_start < end and start < o_end:
+            warnings.append(_("Has another shift at the same time."))
+        elif (o_start.hour < 12) == (
+            start.hour < 12
+        ) and other.session.venue_id != session.venue_id:
+            warnings.append(_("Has a shift at another venue in the same half-day."))
+    month_count = (
+        Assignment.objects.holding()
+        .filter(
+            volunteer=volunteer,
+            session__starts_at__year=start.year,
+            session__starts_at__month=start.month,
+        )
+        .exclude(session=session)
+        .count()
+    )
+    if month_count >= volunteer.max_shifts_per_month:
+        warnings.append(_("Already has the most shifts they take in this month."))
+    return warnings
+
+
+def assignment_assign(*, need_id, volunteer_id, user, force=False):
+    """The coordinator puts a volunteer on a need (a proposal the volunteer accepts)."""
+    with transaction.atomic():
+        need = (
+            ShiftNeed.objects.select_related("session")
+            .select_for_update(of=("self",))
+            .get(pk=need_id)
+        )
+        volunteer = Volunteer.objects.get(pk=volunteer_id)
+        if not volunteer.is_approved:
+            raise VolunteerError(_("This volunteer is not approved."))
+        if need.session.status == SessionStatus.CANCELLED:
+            raise VolunteerError(_("This session is cancelled."))
+        if Assignment.objects.holding().filter(session=need.session, volunteer=volunteer).exists():
+            raise VolunteerError(_("This volunteer already has a shift in this session."))
+        warnings = assignment_warnings(volunteer=volunteer, need=need)
+        filled = Assignment.objects.holding().filter(need=need).count()
+        if filled >= need.count:
+            warnings.append(_("All places of this role are already filled."))
+        if warnings and not force:
+            raise AssignmentConflict(warnings)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                assignment = Assignment.objects.create(
+                    need=need,
+                    session=need.session,
+                    volunteer=volunteer,
+                    source=Assignment.Source.MANUAL,
+                    created_by=user,
+                    created_at=now,
+                    updated_at=now,
+                )
+        except IntegrityError:
+            raise VolunteerError(_("This volunteer already has a shift in this session.")) from None
+    return assignment
+
+
+def _change(assignment, status, **fields):
+    assignment.status = status
+    assignment.sequence += 1
+    assignment.updated_at = timezone.now()
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    assignment.save()
+
+
+def _locked(assignment_id, volunteer=None):
+    rows = Assignment.objects.select_for_update(of=("self",)).select_related(
+        "session", "need", "volunteer"
+    )
+    if volunteer is not None:
+        rows = rows.filter(volunteer=volunteer)
+    try:
+        return rows.get(pk=assignment_id)
+    except Assignment.DoesNotExist:
+        raise VolunteerError(_("There is no such shift."), code="missing") from None
+
+
+def assignment_unassign(*, assignment_id, user):
+    with transaction.atomic():
+        assignment = _locked(assignment_id)
+        if assignment.checked_in_at:
+            raise VolunteerError(_("The volunteer has already checked in to this shift."))
+        if assignment.is_holding:
+            _change(assignment, Assignment.Status.CANCELLED)
+    return assignment
+
+
+def assignment_accept(*, assignment_id, volunteer, user):
+    with transaction.atomic():
+        assignment = _locked(assignment_id, volunteer)
+        if assignment.status == Assignment.Status.ACCEPTED:
+            return assignment
+        if assignment.status != Assignment.Status.PROPOSED:
+            raise VolunteerError(_("This shift is no longer offered to you."))
+        if assignment.session.status == SessionStatus.CANCELLED:
+            raise VolunteerError(_("This session is cancelled."))
+        _change(assignment, Assignment.Status.ACCEPTED)
+    return assignment
+
+
+def assignment_decline(*, assignment_id, volunteer, user, reason=""):
+    """The volunteer says no: the place reopens and the coordinator sees it on the coverage page.
+
+    Other apps (SMS to the coordinator) follow declines through `hooks.on_decline`.
+    """
+    with transaction.atomic():
+        assignment = _locked(assignment_id, volunteer)
+        if assignment.status == Assignment.Status.DECLINED:
+            return assignment
+        if not assignment.is_holding:
+            raise VolunteerError(_("This shift is no longer offered to you."))
+        if assignment.checked_in_at:
+            raise VolunteerError(_("You have already checked in to this shift."))
+        _change(assignment, Assignment.Status.DECLINED, decline_reason=reason[:200])
+        hooks.announce_decline(assignment.pk)
+    return assignment
+
+
+def _check_window(assignment, now):
+    session = assignment.session
+    if session.status == SessionStatus.CANCELLED:
+        raise VolunteerError(_("This session is cancelled."))
+    if assignment.status != Assignment.Status.ACCEPTED:
+        raise VolunteerError(_("Please accept the shift first."))
+    if not (session.starts_at - CHECKIN_EARLY <= now <= session.ends_at + CHECKIN_LATE):
+        raise VolunteerError(_("Check-in is open from one hour before the shift until it ends."))
+
+
+def assignment_check_in(*, assignment_id, user, volunteer=None, now=None):
+    """Check in to a shift: by the volunteer (`volunteer` given) or confirmed by venue staff."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        assignment = _locked(assignment_id, volunteer)
+        if assignment.checked_in_at:
+            return assignment  # idempotent: a second tap changes nothing
+        _check_window(assignment, now)
+        assignment.checked_in_at = now
+        if volunteer is None:
+            assignment.confirmed_by = user
+        assignment.updated_at = now
+        assignment.save(update_fields=["checked_in_at", "confirmed_by", "updated_at"])
+    return assignment
+
+
+def assignment_check_out(*, assignment_id, user, volunteer=None, now=None):
+    now = now or timezone.now()
+    with transaction.atomic():
+        assignment = _locked(assignment_id, volunteer)
+        if not assignment.checked_in_at:
+            raise VolunteerError(_("Please check in first."))
+        if assignment.checked_out_at:
+            return assignment
+        assignment.checked_out_at = max(now, assignment.checked_in_at)
+        if volunteer is None and assignment.confirmed_by_id is None:
+            assignment.confirmed_by = user
+        assignment.updated_at = now
+        assignment.save(update_fields=["checked_out_at", "confirmed_by", "updated_at"])
+    return assignment
+
+
+def assignments_cancel_for_cancelled_sessions(*, session_ids):
+    """Shifts of cancelled sessions become CANCELLED (the calendar feed says so)."""
+    now = timezone.now()
+    rows = Assignment.objects.filter(
+        session_id__in=session_ids,
+        session__status=SessionStatus.CANCELLED,
+        status__in=HOLDING_STATUSES,
+    )
+    for assignment in rows:
+        _change(assignment, Assignment.Status.CANCELLED, updated_at=now)

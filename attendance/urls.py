@@ -8,6 +8,8 @@ urlpatterns = [
     # Residents' ticket pages: no login, the unguessable token is the key (helper_tickets)
     path("t/<str:token>/", ticket.ticket_page, name="ticket"),
     path("t/<str:token>/cancel/", ticket.ticket_cancel, name="ticket_cancel"),
+    path("t/<str:token>/offer/accept/", ticket.ticket_offer_accept, name="ticket_offer_accept"),
+    path("t/<str:token>/offer/decline/", ticket.ticket_offer_decline, name="ticket_offer_decline"),
     path("t/<str:token>/ticket.pdf", ticket.ticket_pdf, name="ticket_pdf"),
     # Staff: print, download and reissue tickets; the paper roster (helper_tickets)
     path(

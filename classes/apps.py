@@ -19,6 +19,28 @@ def ensure_schedules(**kwargs):
             "repeats": -1,
         },
     )
+    Schedule.objects.update_or_create(
+        name="classes.day_before_reminders",
+        defaults={
+            "func": "classes.tasks.send_day_before_reminders",
+            "schedule_type": Schedule.DAILY,
+            "next_run": next_reminder_run(),
+            "repeats": -1,
+        },
+    )
+
+
+def next_reminder_run(now=None):
+    """The next NOTIFY_REMINDER_TIME (Asia/Tokyo) from now."""
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    local = timezone.localtime(now or timezone.now())
+    hours, minutes = (int(part) for part in settings.NOTIFY_REMINDER_TIME.split(":"))
+    run = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    return run if run > local else run + datetime.timedelta(days=1)
 
 
 class ClassesConfig(AppConfig):
@@ -27,3 +49,11 @@ class ClassesConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
+        # Residents hear about their bookings (classes.notify), and answer by phone.
+        from classes import notify
+        from classes.hooks import on_booking_change
+        from notifications.hooks import on_answer
+
+        on_booking_change(notify.booking_changed)
+        for purpose in ("confirmation", "reminder", "offer"):
+            on_answer(purpose, notify.answer_booking)

@@ -199,3 +199,24 @@ BOOKING_OFFER_HOURS = env_int("BOOKING_OFFER_HOURS", 48)
 RESIDENT_SEARCH_LIMIT = 20
 # The number residents call about their booking; printed on tickets and shown on ticket pages.
 CONTACT_PHONE = env_str("CONTACT_PHONE", "0982-52-2111（日向市 DX推進課）")
+
+# --- Notifications ---------------------------------------------------------------------------
+# Twilio account and sending number; with NOTIFY_TRANSPORT=console (the default) nothing leaves
+# the machine and every message is written to the log instead.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+# Send Twilio's API calls to another host (a local stub in tests and benchmarks).
+TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# The site's address as Twilio sees it: links in SMS and webhook signatures are built on it.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+NOTIFY_TRANSPORT = env_str("NOTIFY_TRANSPORT", "console")  # console | twilio
+# Nothing goes out between these local times (Asia/Tokyo); it waits for the morning.
+NOTIFY_QUIET_START = env_str("NOTIFY_QUIET_START", "21:00")
+NOTIFY_QUIET_END = env_str("NOTIFY_QUIET_END", "09:00")
+# When the day-before reminders go out (local time).
+NOTIFY_REMINDER_TIME = env_str("NOTIFY_REMINDER_TIME", "10:00")
+# Seconds to wait before each retry after a temporary error; then the message fails.
+NOTIFY_RETRY_DELAYS = [int(s) for s in env_list("NOTIFY_RETRY_DELAYS", ["60", "300", "1800"])]
+# A message claimed this long ago without an outcome (its worker died) is checked and resumed.
+NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 300)

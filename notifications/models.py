@@ -1,1 +1,199 @@
-# Models arrive with this app's issue.
+"""The message log is the model: every SMS and voice call, every attempt, every answer.
+
+Notifications imports none of our apps. What a message is about is kept as plain ids
+(resident, booking, session, volunteer shift), so the log outlives any of them.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_token():
+    return secrets.token_urlsafe(16)
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    UNDELIVERABLE = "undeliverable", _("Undeliverable")
+    CANCELLED = "cancelled", _("Cancelled")
+    SKIPPED_OPT_OUT = "skipped_opt_out", _("Not sent: number opted out")
+
+
+class Purpose(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Booking confirmation")
+    REMINDER = "reminder", _("Day-before reminder")
+    OFFER = "offer", _("Waitlist offer")
+    SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SHIFT_PROPOSAL = "shift_proposal", _("Shift proposal")
+    SHIFT_REMINDER = "shift_reminder", _("Shift reminder")
+    SHIFT_CANCELLED = "shift_cancelled", _("Shift cancelled")
+    OTHER = "other", _("Other")
+
+
+class Answer(models.TextChoices):
+    CONFIRM = "confirm", _("Confirmed")
+    CANCEL = "cancel", _("Asked to cancel")
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Status.QUEUED).filter(
+            Q(not_before__isnull=True) | Q(not_before__lte=now)
+        )
+
+
+class Message(models.Model):
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=16, help_text=_("E.164, e.g. +819012345678"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    template_key = models.CharField(_("template"), max_length=40)
+    text = models.TextField(_("text"))
+    # What the message is about, as plain ids (notifications imports none of our apps).
+    resident_id = models.BigIntegerField(_("resident"), null=True, blank=True)
+    booking_id = models.BigIntegerField(_("booking"), null=True, blank=True)
+    session_id = models.BigIntegerField(_("session"), null=True, blank=True)
+    about = models.JSONField(_("about"), default=dict, blank=True)
+    # One message per key: re-running a task finds the row instead of sending again.
+    key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    # Names the message in webhook addresses (never the pk, never personal data).
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    provider_id = models.CharField(_("provider id"), max_length=64, blank=True, db_index=True)
+    error = models.TextField(_("error"), blank=True)
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "not_before"], name="message_due"),
+            models.Index(fields=["resident_id", "-created_at"], name="message_resident"),
+            models.Index(fields=["-created_at"], name="message_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.purpose} {self.status} #{self.pk}"
+
+
+class MessageEvent(models.Model):
+    """One line of a message's history: an attempt, an error, a status callback, an answer."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message history entry")
+        verbose_name_plural = _("message history")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.message_id} {self.status}"
+
+
+class OptOut(models.Model):
+    """A number that replied 停止 / STOP: nothing more is sent to it."""
+
+    phone = models.CharField(_("phone"), max_length=16, unique=True)
+    keyword = models.CharField(_("reply"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("opted out at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+
+    def __str__(self):
+        return self.phone
+
+
+class CallStatus(models.TextChoices):
+    OPEN = "open", _("To call")
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    CANCELLED = "cancelled", _("Cancelled the booking")
+    CALL_AGAIN = "call_again", _("Call again")
+
+
+# Calls in these states are still on the list.
+OPEN_CALL_STATUSES = (CallStatus.OPEN, CallStatus.NO_ANSWER, CallStatus.CALL_AGAIN)
+
+
+class Call(models.Model):
+    """A line on the staff's daily call list: who to phone, why, and what to read out."""
+
+    day = models.DateField(_("day"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    who = models.CharField(_("who"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    script = models.TextField(_("script"))
+    resident_id = models.BigIntegerField(_("resident"), null=True, blank=True)
+    booking_id = models.BigIntegerField(_("booking"), null=True, blank=True)
+    session_id = models.BigIntegerField(_("session"), null=True, blank=True)
+    about = models.JSONField(_("about"), default=dict, blank=True)
+    key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CallStatus.choices, default=CallStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("call list")
+        ordering = ["day", "pk"]
+        indexes = [models.Index(fields=["status", "day"], name="call_open_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.purpose} {self.who}"
+
+
+class CallOutcome(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="outcomes")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CallStatus.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call outcome")
+        verbose_name_plural = _("call outcomes")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.call_id} {self.outcome}"

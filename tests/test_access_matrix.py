@@ -59,6 +59,8 @@ PAGES = {
     "attendance:ticket": (PUBLIC, "token"),
     "attendance:ticket_cancel": (PUBLIC, "token"),
     "attendance:ticket_pdf": (PUBLIC, "token"),
+    "attendance:ticket_offer_accept": (PUBLIC, "token"),
+    "attendance:ticket_offer_decline": (PUBLIC, "token"),
     "attendance:booking_ticket_panel": (Perm.TICKETS_MANAGE, "booking"),
     "attendance:staff_ticket_pdf": (Perm.TICKETS_MANAGE, "booking"),
     "attendance:ticket_reissue": (Perm.TICKETS_MANAGE, "booking"),

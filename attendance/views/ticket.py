@@ -18,7 +18,7 @@ from accounts.access import Perm, check_venue, require
 from attendance import hooks, pdf, queries, tickets
 from attendance.qr import qr_svg, ticket_url
 from classes import queries as class_queries
-from classes.booking import waitlist_position
+from classes.booking import BookingError, offer_accept, offer_decline, waitlist_position
 from classes.models import BookingStatus, CancelReason, Session, SessionStatus
 
 MAP_SEARCH_URL = "https://www.google.com/maps/search/?"
@@ -154,6 +154,51 @@ def ticket_cancel(request, ticket):
         return render(request, "attendance/ticket/cancelled.html", context)
     context.update(error=error, can_cancel=tickets.ticket_can_cancel(ticket))
     return render(request, "attendance/ticket/cancel.html", context)
+
+
+# The resident's two answers to a waitlist offer: the service that acts on each.
+OFFER_ANSWERS = {"accept": offer_accept, "decline": offer_decline}
+
+
+def _ticket_offer(request, ticket, answer):
+    """Take or decline an offered seat: a GET asks first, the POST answers (no account: the
+    token is the key, so the booking history records no user)."""
+    error = None
+    booking = ticket.booking
+    if request.method == "POST":
+        try:
+            OFFER_ANSWERS[answer](booking_id=booking.pk, user=None)
+        except BookingError as failure:
+            error = failure.message
+        else:
+            return redirect("attendance:ticket", token=ticket.token)
+    context = _ticket_context(request, ticket)
+    context.update(
+        answer=answer,
+        error=error,
+        is_open=ticket_state(ticket) == "offered" and booking.offer_expires_at > timezone.now(),
+    )
+    return render(request, "attendance/ticket/offer.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_token_page
+def ticket_offer_accept(request, ticket):
+    return _ticket_offer(request, ticket, "accept")
+
+
+@require_http_methods(["GET", "POST"])
+@_token_page
+def ticket_offer_decline(request, ticket):
+    return _ticket_offer(request, ticket, "decline")
+
+
+def ticket_link(booking_id):
+    """The booking's ticket page as an absolute address for an SMS (issued on first need).
+
+    classes.notify asks for it through `on_ticket_link`, registered by attendance's ready()."""
+    ticket = tickets.ticket_issue(booking_id=booking_id)
+    return ticket_url(ticket.token, base_url=settings.PUBLIC_BASE_URL)
 
 
 @_token_page

@@ -133,12 +133,49 @@ def test_a_cancelled_session_says_so(client, ticket, session, dx_user):
     assert "講師の都合" not in html  # the staff's own note stays inside
 
 
-def test_an_offered_seat_asks_to_call_by_the_deadline(client, make, session, ticket, desk_user):
+def test_an_offered_seat_offers_to_take_or_decline_it(client, make, session, ticket, desk_user):
     waiting = book(make, session, desk_user)
     booking_cancel(booking_id=ticket.booking_id, user=desk_user)
     html = text_of(page(client, waiting.token))
-    assert "席が空きました" in html and "までにお電話でご連絡ください" in html
+    assert 'id="offer-answers"' in html
+    assert reverse("attendance:ticket_offer_accept", args=[waiting.token]) in html
+    assert reverse("attendance:ticket_offer_decline", args=[waiting.token]) in html
     assert "<svg" not in html
+
+
+def test_taking_an_offered_seat_asks_first_then_books_it(client, make, session, ticket, desk_user):
+    waiting = book(make, session, desk_user)
+    booking_cancel(booking_id=ticket.booking_id, user=desk_user)
+    url = reverse("attendance:ticket_offer_accept", args=[waiting.token])
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and 'method="post"' in text_of(confirm)
+    waiting.booking.refresh_from_db()
+    assert waiting.booking.status == BookingStatus.OFFERED  # a GET changes nothing
+
+    done = client.post(url)
+    assert done.status_code == 302
+    assert done["Location"] == reverse("attendance:ticket", args=[waiting.token])
+    waiting.booking.refresh_from_db()
+    assert waiting.booking.status == BookingStatus.BOOKED
+    event = BookingEvent.objects.filter(booking=waiting.booking).last()
+    assert (event.reason, event.actor) == ("offer_accepted", None)
+    again = client.post(url)  # the offer is closed: a clear page, not an error
+    assert again.status_code == 200 and f'action="{url}"' not in text_of(again)
+
+
+def test_declining_an_offered_seat_passes_it_on(client, make, session, ticket, desk_user):
+    waiting = book(make, session, desk_user)
+    next_in_line = book(make, session, desk_user)
+    booking_cancel(booking_id=ticket.booking_id, user=desk_user)
+
+    client.post(reverse("attendance:ticket_offer_decline", args=[waiting.token]))
+
+    waiting.booking.refresh_from_db()
+    next_in_line.booking.refresh_from_db()
+    assert waiting.booking.status == BookingStatus.CANCELLED
+    assert waiting.booking.cancel_reason == CancelReason.OFFER_DECLINED
+    assert next_in_line.booking.status == BookingStatus.OFFERED
 
 
 def test_after_check_in_the_page_says_thank_you(client, make, desk_user, venue_user):

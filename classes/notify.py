@@ -1,0 +1,283 @@
+"""What the booking side tells residents, and how: confirmation, the day-before reminder, a
+waitlist offer, a cancelled session.
+
+The channel follows the resident's preferred contact: SMS to a mobile number, an automated
+voice call (1 = confirm, 2 = cancel), or a line on the staff's call list when they asked for a
+call from staff or have no number the chosen channel can reach. Nothing is sent to residents
+who asked not to be contacted. Every message has an idempotency key, so running any of this
+again never sends twice. Notifications does the logging, quiet hours, sending and retries.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from classes.booking import BookingError, booking_cancel, offer_accept, offer_decline
+from classes.models import Booking, BookingStatus, CancelReason, SessionStatus
+from notifications.hooks import AnswerError
+from notifications.models import Channel, Purpose
+from notifications.services import CallSpec, MessageSpec, calls_add, messages_queue
+from residents.models import Contact
+from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
+
+logger = logging.getLogger(__name__)
+
+WEEKDAYS_JA = "月火水木金土日"
+SIGNATURE = "【つなぐ】"
+
+# --- the ticket link ---------------------------------------------------------------------------
+# Tickets belong to attendance, which builds on classes: it hands us its link maker through
+# `on_ticket_link(provider)` in its AppConfig.ready(). provider(booking_id) -> absolute URL.
+_ticket_link = []
+
+
+def on_ticket_link(provider):
+    _ticket_link[:] = [provider]
+    return provider
+
+
+def ticket_link(booking_id):
+    return _ticket_link[0](booking_id) if _ticket_link else ""
+
+
+# --- channel and texts -------------------------------------------------------------------------
+
+
+def route(resident):
+    """(channel, E.164 number) for a message, ("call", number or "") for the call list, or
+    None when the resident is not to be contacted."""
+    if resident.preferred_contact == Contact.NONE or resident.merged_into_id:
+        return None
+    mobile = parse_phone(resident.phone_mobile)
+    home = parse_phone(resident.phone_home)
+    if resident.preferred_contact == Contact.SMS and mobile and is_mobile(mobile):
+        return Channel.SMS, to_e164(mobile)
+    if resident.preferred_contact == Contact.VOICE and (mobile or home):
+        return Channel.VOICE, to_e164(mobile or home)
+    number = mobile or home
+    return "call", to_e164(number) if number else ""
+
+
+def when(session):
+    start = timezone.localtime(session.starts_at)
+    return f"{start.month}月{start.day}日（{WEEKDAYS_JA[start.weekday()]}）{start:%H:%M}"
+
+
+def spoken_when(session):
+    start = timezone.localtime(session.starts_at)
+    minutes = f"{start.minute}分" if start.minute else ""
+    return (
+        f"{start.month}月{start.day}日、{WEEKDAYS_JA[start.weekday()]}曜日、"
+        f"{start.hour}時{minutes}から"
+    )
+
+
+def _deadline(booking):
+    until = timezone.localtime(booking.offer_expires_at)
+    return f"{until.month}月{until.day}日 {until:%H:%M}"
+
+
+def _link_line(booking):
+    link = ticket_link(booking.pk)
+    return f" 受講票: {link}" if link else ""
+
+
+def _texts(purpose, booking):
+    """(SMS text, spoken text, call-list script) for a booking."""
+    session = booking.session
+    course, venue = session.course.title, session.venue.name
+    name = booking.resident.full_name
+    contact = settings.CONTACT_PHONE
+    if purpose == Purpose.CONFIRMATION:
+        sms = f"{SIGNATURE}ご予約を承りました。{when(session)}〜 {course}（{venue}）。"
+        return sms + _link_line(booking), "", ""
+    if purpose == Purpose.REMINDER:
+        sms = (
+            f"{SIGNATURE}明日 {when(session)}〜 {course}（{venue}）のご予約があります。"
+            f"{_link_line(booking)} 行けなくなったら受講票のページか {contact} へご連絡ください。"
+        )
+        spoken = (
+            f"こちらは、市のスマホ教室のご案内です。明日、{spoken_when(session)}、"
+            f"{venue}で、{course}があります。"
+        )
+        script = (
+            f"{name}様でいらっしゃいますか。市役所のスマホ教室担当です。"
+            f"明日 {when(session)} から {venue} で「{course}」のご予約をいただいています。"
+            "ご出席いただけますか。（行けない場合はキャンセルを記録してください）"
+        )
+        return sms, spoken, script
+    if purpose == Purpose.OFFER:
+        sms = (
+            f"{SIGNATURE}{when(session)}〜 {course}（{venue}）に空きが出ました。"
+            f"{_deadline(booking)}までに、受けるか辞退するかをお選びください。{_link_line(booking)}"
+        )
+        spoken = (
+            f"こちらは、市のスマホ教室のご案内です。キャンセル待ちの、{course}に、空きが出ました。"
+            f"{spoken_when(session)}、{venue}です。"
+        )
+        script = (
+            f"{name}様でいらっしゃいますか。キャンセル待ちの「{course}」"
+            f"（{when(session)}、{venue}）に空きが出ました。"
+            f"{_deadline(booking)}までにお返事をいただけますか。"
+            "（受ける場合は予約窓口の「席の提供」で記録、辞退はキャンセルを記録してください）"
+        )
+        return sms, spoken, script
+    # Purpose.SESSION_CANCELLED
+    sms = (
+        f"{SIGNATURE}申し訳ありません。{when(session)}〜 {course}（{venue}）は中止になりました。"
+        f"お問い合わせ: {contact}"
+    )
+    spoken = (
+        f"こちらは、市のスマホ教室のご案内です。申し訳ありません。{spoken_when(session)}の、"
+        f"{venue}の、{course}は、中止になりました。"
+    )
+    script = (
+        f"{name}様でいらっしゃいますか。申し訳ありません、{when(session)} の {venue}"
+        f"「{course}」は中止になりました。別の日のご予約をご案内できます。"
+    )
+    return sms, spoken, script
+
+
+def _plan(bookings, purpose, key_for, *, now, sms_only=False):
+    """Messages and call-list lines for `bookings` (resident, session, course, venue loaded)."""
+    messages, calls = [], []
+    today = timezone.localdate(now)
+    for booking in bookings:
+        resident = booking.resident
+        way = route(resident)
+        if way is None:
+            continue
+        channel, number = way
+        if sms_only and channel != Channel.SMS:
+            continue
+        sms, spoken, script = _texts(purpose, booking)
+        ids = {
+            "resident_id": resident.pk,
+            "booking_id": booking.pk,
+            "session_id": booking.session_id,
+        }
+        key = key_for(booking)
+        if channel == "call":
+            calls.append(
+                CallSpec(
+                    day=today,
+                    purpose=purpose,
+                    who=f"{resident.full_name}（{resident.full_name_kana}）",
+                    phone=format_phone_national(number),
+                    script=script,
+                    key=key,
+                    **ids,
+                )
+            )
+            continue
+        messages.append(
+            MessageSpec(
+                channel=channel,
+                to=number,
+                purpose=purpose,
+                template_key=f"{purpose}_{channel}",
+                text=sms if channel == Channel.SMS else spoken,
+                key=key,
+                about={"keys": purpose != Purpose.SESSION_CANCELLED},
+                **ids,
+            )
+        )
+    return messages_queue(messages, now=now), calls_add(calls)
+
+
+def _bookings(**filters):
+    return Booking.objects.filter(**filters).select_related(
+        "resident", "session__course", "session__venue"
+    )
+
+
+# --- what is sent ------------------------------------------------------------------------------
+
+
+def booking_confirmation(*, booking_id, now=None):
+    """SMS with the ticket link, for residents who prefer SMS."""
+    now = now or timezone.now()
+    bookings = _bookings(pk=booking_id, status=BookingStatus.BOOKED)
+    return _plan(
+        bookings, Purpose.CONFIRMATION, lambda b: f"confirmation:{b.pk}", now=now, sms_only=True
+    )
+
+
+def offer_notice(*, booking_id, now=None):
+    now = now or timezone.now()
+    bookings = _bookings(pk=booking_id, status=BookingStatus.OFFERED)
+    return _plan(
+        bookings,
+        Purpose.OFFER,
+        lambda b: f"offer:{b.pk}:{b.offer_expires_at:%Y%m%d%H%M}",
+        now=now,
+    )
+
+
+def session_cancelled_notice(*, booking_id, now=None):
+    now = now or timezone.now()
+    bookings = _bookings(pk=booking_id, cancel_reason=CancelReason.SESSION_CANCELLED)
+    return _plan(
+        bookings, Purpose.SESSION_CANCELLED, lambda b: f"session_cancelled:{b.pk}", now=now
+    )
+
+
+def day_before_reminders(*, now=None):
+    """Remind everyone booked for tomorrow's sessions (Asia/Tokyo), by their channel."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    start = datetime.datetime.combine(
+        tomorrow, datetime.time(), tzinfo=timezone.get_current_timezone()
+    )
+    bookings = _bookings(
+        status=BookingStatus.BOOKED,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gte=start,
+        session__starts_at__lt=start + datetime.timedelta(days=1),
+    ).order_by("pk")
+    return _plan(
+        bookings, Purpose.REMINDER, lambda b: f"reminder:{b.pk}:{tomorrow.isoformat()}", now=now
+    )
+
+
+def booking_changed(change):
+    """classes.hooks listener: tell the resident what changed, by their channel."""
+    if change.reason in ("booked", "offer_accepted"):
+        booking_confirmation(booking_id=change.booking_id)
+    elif change.reason == "offered":
+        offer_notice(booking_id=change.booking_id)
+    elif change.reason == "session_cancelled":
+        session_cancelled_notice(booking_id=change.booking_id)
+
+
+# --- answers: a key pressed in a call, an outcome on the call list -----------------------------
+
+
+def answer_booking(reply):
+    """1 = confirm (takes an offered seat), 2 = cancel (declines an offer, or cancels the
+    booking and frees the seat for the waitlist)."""
+    if reply.booking_id is None:
+        return
+    try:
+        status = Booking.objects.values_list("status", flat=True).get(pk=reply.booking_id)
+    except Booking.DoesNotExist:
+        raise AnswerError("この予約は見つかりません。") from None
+    try:
+        if reply.action == "cancel":
+            if status == BookingStatus.OFFERED:
+                offer_decline(booking_id=reply.booking_id, user=reply.user)
+            else:
+                booking_cancel(
+                    booking_id=reply.booking_id,
+                    user=reply.user,
+                    reason=CancelReason.BY_RESIDENT,
+                    note=f"answered by {reply.via}",
+                )
+        elif reply.action == "confirm" and status == BookingStatus.OFFERED:
+            offer_accept(booking_id=reply.booking_id, user=reply.user)
+    except BookingError as error:
+        if error.code == "already_cancelled":
+            return
+        raise AnswerError(error.message) from None

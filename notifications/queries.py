@@ -1,0 +1,54 @@
+"""Read side: the message log, a resident's messages, the call list. Bounded queries."""
+
+import datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from notifications.models import OPEN_CALL_STATUSES, Call, CallOutcome, Message
+
+# A resident's page shows this many of their latest messages.
+RESIDENT_MESSAGES_LIMIT = 20
+
+
+def messages_filtered(*, status="", channel="", purpose="", day=None):
+    messages = Message.objects.all()
+    if status:
+        messages = messages.filter(status=status)
+    if channel:
+        messages = messages.filter(channel=channel)
+    if purpose:
+        messages = messages.filter(purpose=purpose)
+    if day:
+        start = datetime.datetime.combine(
+            day, datetime.time(), tzinfo=timezone.get_current_timezone()
+        )
+        messages = messages.filter(
+            created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1)
+        )
+    return messages.order_by("-created_at", "-pk")
+
+
+def message_with_history(pk):
+    return Message.objects.prefetch_related("events").filter(pk=pk).first()
+
+
+def resident_messages(resident_id, limit=RESIDENT_MESSAGES_LIMIT):
+    return list(
+        Message.objects.filter(resident_id=resident_id).order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def call_list(day=None):
+    """Today's calls and older ones still open, with their logged outcomes (2 queries)."""
+    day = day or timezone.localdate()
+    calls = Call.objects.filter(day__lte=day, status__in=OPEN_CALL_STATUSES) | Call.objects.filter(
+        day=day
+    )
+    return list(
+        calls.distinct()
+        .order_by("day", "pk")
+        .prefetch_related(
+            Prefetch("outcomes", queryset=CallOutcome.objects.select_related("by").order_by("at"))
+        )
+    )

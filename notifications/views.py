@@ -1,0 +1,96 @@
+"""Staff pages: the message log (with a message's history), a resident's messages (loaded
+into the resident page), and the daily call list."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import Perm, require
+from notifications import queries, services
+from notifications.forms import CallOutcomeForm, MessageFilterForm
+from notifications.models import OPEN_CALL_STATUSES
+
+MESSAGES_PER_PAGE = 50
+
+
+@require(Perm.MESSAGES_VIEW)
+def message_list(request):
+    form = MessageFilterForm(request.GET)
+    page = Paginator(queries.messages_filtered(**form.filters()), MESSAGES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/message_list.html", {"form": form, "page": page})
+
+
+@require(Perm.MESSAGES_VIEW)
+def message_detail(request, pk):
+    message = queries.message_with_history(pk)
+    if message is None:
+        raise Http404
+    return render(request, "notifications/message_detail.html", {"message": message})
+
+
+@require(Perm.MESSAGES_VIEW)
+@require_POST
+def message_cancel(request, pk):
+    try:
+        services.message_cancel(message_id=pk, user=request.user)
+    except services.NotifyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The message will not be sent."))
+    return redirect("notifications:message_detail", pk=pk)
+
+
+@require(Perm.MESSAGES_VIEW)
+def resident_messages(request, resident_id):
+    return render(
+        request,
+        "notifications/_resident_messages.html",
+        {"messages_sent": queries.resident_messages(resident_id)},
+    )
+
+
+@require(Perm.CALLS_MAKE)
+def call_list(request):
+    calls = queries.call_list()
+    return render(
+        request,
+        "notifications/call_list.html",
+        {
+            "today": timezone.localdate(),
+            "open_calls": [c for c in calls if c.status in OPEN_CALL_STATUSES],
+            "done_calls": [c for c in calls if c.status not in OPEN_CALL_STATUSES],
+            "form": CallOutcomeForm(),
+        },
+    )
+
+
+@require(Perm.CALLS_MAKE)
+@require_POST
+def call_outcome(request, pk):
+    form = CallOutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose what came of the call."))
+        return redirect("notifications:call_list")
+    try:
+        call = services.call_record_outcome(
+            call_id=pk,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+        )
+    except services.NotifyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Recorded: %(who)s — %(outcome)s.")
+            % {"who": call.who, "outcome": call.get_status_display()},
+        )
+    return redirect(reverse("notifications:call_list") + f"#call-{pk}")

@@ -1,0 +1,39 @@
+import pytest
+
+from attendance.views.ticket import ticket_link
+from classes import notify
+from tests.notifications.twilio_stub import TwilioStub
+
+SID = "AC" + "0" * 32
+TOKEN = "test-auth-token"
+FROM = "+815012345678"
+BASE = "https://tsunagu.example.jp"
+
+
+@pytest.fixture(autouse=True)
+def _notify_settings(settings):
+    settings.NOTIFY_TRANSPORT = "console"
+    settings.PUBLIC_BASE_URL = BASE
+    settings.TWILIO_ACCOUNT_SID = SID
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM_NUMBER = FROM
+    settings.TWILIO_API_BASE = ""
+    # Tests run at any hour: quiet hours are off unless a test sets them.
+    settings.NOTIFY_QUIET_START = "00:00"
+    settings.NOTIFY_QUIET_END = "00:00"
+    settings.NOTIFY_RETRY_DELAYS = [60, 300]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ticket_links():
+    """What attendance's ready() is asked to register (see the notifications report)."""
+    notify.on_ticket_link(ticket_link)
+
+
+@pytest.fixture
+def stub(settings):
+    server = TwilioStub().start()
+    settings.NOTIFY_TRANSPORT = "twilio"
+    settings.TWILIO_API_BASE = server.url
+    yield server
+    server.stop()

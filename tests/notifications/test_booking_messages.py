@@ -1,0 +1,178 @@
+"""What residents hear about their bookings, by their preferred contact (classes.notify)."""
+
+import datetime
+
+import pytest
+from django_q.models import Schedule
+
+from classes import notify
+from classes.apps import ensure_schedules as classes_schedules
+from classes.booking import booking_cancel, booking_create, session_cancel
+from classes.models import BookingStatus
+from classes.tasks import send_day_before_reminders
+from notifications.apps import ensure_schedules as notifications_schedules
+from notifications.models import Call, Message, Status
+from tests.factories import tokyo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(make):
+    return make.session(
+        course=make.course(title="はじめてのスマホ教室"),
+        venue=make.venue(name="日知屋公民館"),
+        starts_at=tokyo(2031, 12, 10, 13, 30),
+        capacity=1,
+    )
+
+
+_numbers = iter(range(1000, 9999))
+
+
+def person(make, contact, **fields):
+    """A resident with a real-looking mobile number (090-1234-xxxx) and this contact choice."""
+    fields.setdefault("phone_mobile", f"+81901234{next(_numbers):04d}")
+    return make.resident(preferred_contact=contact, **fields)
+
+
+def book(session, resident, user, capture):
+    with capture(execute=True):
+        return booking_create(session_id=session.pk, resident_id=resident.pk, user=user).booking
+
+
+def test_booking_a_resident_who_prefers_sms_logs_a_confirmation_with_the_ticket_link(
+    make, session, desk_user, django_capture_on_commit_callbacks
+):
+    resident = person(make, "sms", phone_mobile="+819012345678")
+    booking = book(session, resident, desk_user, django_capture_on_commit_callbacks)
+
+    (message,) = Message.objects.all()
+    assert (message.channel, message.to, message.purpose) == (
+        "sms",
+        "+819012345678",
+        "confirmation",
+    )
+    assert (message.resident_id, message.booking_id, message.session_id) == (
+        resident.pk,
+        booking.pk,
+        session.pk,
+    )
+    assert "12月10日（水）13:30" in message.text and "日知屋公民館" in message.text
+    assert "https://tsunagu.example.jp/t/" in message.text
+    assert message.status == Status.QUEUED
+
+
+@pytest.mark.parametrize("contact", ["voice", "staff_call", "none"])
+def test_only_sms_residents_get_a_confirmation(
+    make, session, desk_user, django_capture_on_commit_callbacks, contact
+):
+    book(
+        session,
+        make.resident(preferred_contact=contact),
+        desk_user,
+        django_capture_on_commit_callbacks,
+    )
+    assert not Message.objects.exists() and not Call.objects.exists()
+
+
+def test_day_before_reminders_follow_the_preferred_contact(make, desk_user):
+    session = make.session(starts_at=tokyo(2031, 12, 10, 13, 30), capacity=10)
+    other_day = make.session(starts_at=tokyo(2031, 12, 11, 13, 30))
+    people = {
+        "sms": person(make, "sms"),
+        "voice": make.resident(
+            preferred_contact="voice", phone_mobile="", phone_home="+81982520000"
+        ),
+        "staff": person(make, "staff_call"),
+        "landline_sms": make.resident(
+            preferred_contact="sms", phone_mobile="", phone_home="+81982520001"
+        ),
+        "none": person(make, "none"),
+    }
+    for resident in people.values():
+        booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
+    booking_create(session_id=other_day.pk, resident_id=make.resident().pk, user=desk_user)
+    gone = person(make, "sms")
+    cancelled = booking_create(session_id=session.pk, resident_id=gone.pk, user=desk_user)
+    booking_cancel(booking_id=cancelled.booking.pk, user=desk_user)
+
+    day_before = tokyo(2031, 12, 9, 10, 0)
+    messages, calls = notify.day_before_reminders(now=day_before)
+
+    by_resident = {m.resident_id: m for m in messages}
+    assert set(by_resident) == {people["sms"].pk, people["voice"].pk}
+    assert by_resident[people["sms"].pk].channel == "sms"
+    voice = by_resident[people["voice"].pk]
+    assert (voice.channel, voice.to) == ("voice", "+81982520000")
+    assert "12月10日、水曜日、13時30分から" in voice.text
+    assert {c.resident_id for c in calls} == {people["staff"].pk, people["landline_sms"].pk}
+    assert all(c.day == datetime.date(2031, 12, 9) and "明日" in c.script for c in calls)
+    assert {c.phone for c in calls} >= {"0982-52-0001"}
+
+    # The schedule runs again (a retry, a second worker): nothing new.
+    assert notify.day_before_reminders(now=day_before) == ([], [])
+    assert Message.objects.count() == 2 and Call.objects.count() == 2
+
+
+def test_the_reminder_task_and_its_daily_schedule(make, desk_user, settings):
+    settings.NOTIFY_REMINDER_TIME = "10:00"
+    classes_schedules()
+    notifications_schedules()
+    schedule = Schedule.objects.get(name="classes.day_before_reminders")
+    assert (schedule.func, schedule.schedule_type) == (
+        "classes.tasks.send_day_before_reminders",
+        Schedule.DAILY,
+    )
+    local = schedule.next_run.astimezone(tokyo(2031, 1, 1).tzinfo)
+    assert (local.hour, local.minute) == (10, 0)
+    assert Schedule.objects.filter(name="notifications.send_due").exists()
+    assert send_day_before_reminders() == {"messages": 0, "calls": 0}
+
+
+def test_a_freed_seat_is_offered_by_the_next_residents_channel(
+    make, session, desk_user, django_capture_on_commit_callbacks
+):
+    seated = book(
+        session,
+        person(make, "staff_call"),
+        desk_user,
+        django_capture_on_commit_callbacks,
+    )
+    waiting = book(
+        session,
+        person(make, "voice"),
+        desk_user,
+        django_capture_on_commit_callbacks,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking_id=seated.pk, user=desk_user)
+    (offer,) = Message.objects.filter(purpose="offer")
+    assert (offer.channel, offer.booking_id) == ("voice", waiting.pk)
+    assert "空きが出ました" in offer.text
+
+
+def test_a_cancelled_session_tells_everyone_by_their_channel(
+    make, desk_user, django_capture_on_commit_callbacks
+):
+    session = make.session(capacity=1)
+    sms = book(
+        session,
+        person(make, "sms"),
+        desk_user,
+        django_capture_on_commit_callbacks,
+    )
+    staff = book(
+        session,
+        person(make, "staff_call"),
+        desk_user,
+        django_capture_on_commit_callbacks,
+    )
+    assert staff.status == BookingStatus.WAITLISTED
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session_id=session.pk, user=desk_user, reason="講師の都合")
+    (told,) = Message.objects.filter(purpose="session_cancelled")
+    assert (told.booking_id, told.channel) == (sms.pk, "sms")
+    assert "中止" in told.text and "講師の都合" not in told.text
+    (call,) = Call.objects.filter(purpose="session_cancelled")
+    assert call.booking_id == staff.pk

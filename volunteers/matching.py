@@ -14,7 +14,8 @@ The model (OR-Tools CP-SAT): one boolean per (volunteer, need) the volunteer is 
   fit), then skill fit (skills the course likes beyond the required ones).
 The greedy baseline (least-loaded first) is the solver's starting hint, so the solver never
 returns fewer places than greedy. Fairness then comes from `rebalance`, a local search that
-moves shifts from the busiest volunteers to less busy eligible ones without losing a place (a load penalty inside CP-SAT did not improve within the time limit on 2 cores).
+moves shifts from the busiest volunteers to less busy eligible ones without losing a place
+(a load penalty inside CP-SAT did not improve within the time limit on 2 cores).
 """
 
 import datetime
@@ -240,7 +241,8 @@ def solve(people, needs, *, time_limit=10.0, workers=2, progress=None):
 
 def rebalance(people, needs, eligible, pairs):
     """Move shifts from the busiest volunteers to less busy ones who may take them, keeping
-    every place filled, lowering skill fit only for a clear imbalance: a quick local search for fairness."""
+    every place filled, lowering skill fit only for a clear imbalance: a quick local search
+    for fairness."""
     by_id = {p.id: p for p in people}
     need_by_id = {n.id: n for n in needs}
     load = {p.id: len(p.locked) for p in people}

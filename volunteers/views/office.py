@@ -1,0 +1,286 @@
+"""The DX office's pages: coverage, a session's needs and assignments, volunteers (load,
+approvals, expiring qualifications), auto-assign runs and the hours export."""
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import Perm, require
+from classes.models import Session
+from volunteers import queries, services
+from volunteers.autoassign import matching_run_start
+from volunteers.forms import DATE_INPUT_FORMATS, AssignForm, NeedForm, RunForm
+from volunteers.matching import Reason
+from volunteers.models import MatchingRun, ShiftNeed, Volunteer
+from volunteers.services import AssignmentConflict, VolunteerError
+
+REASONS = {
+    Reason.NO_SKILL: gettext_lazy("No one has the skills"),
+    Reason.NO_QUALIFICATION: gettext_lazy("No one with the skills has a valid qualification"),
+    Reason.NO_ONE_AVAILABLE: gettext_lazy("No one is available at that time and venue"),
+    Reason.ALL_AT_MAXIMUM: gettext_lazy("Everyone available is at their monthly maximum"),
+    Reason.ALL_BUSY: gettext_lazy("Everyone available has another shift then"),
+}
+BOM = "\ufeff"
+
+
+def _date_param(request, name, default):
+    value = request.GET.get(name, "").strip()
+    for fmt in DATE_INPUT_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return default
+
+
+def _period(request, weeks=queries.COVERAGE_WEEKS):
+    today = timezone.localdate()
+    first = _date_param(request, "from", today)
+    last = _date_param(
+        request, "until", first + datetime.timedelta(weeks=weeks) - datetime.timedelta(days=1)
+    )
+    if last < first:
+        last = first
+    return first, min(last, first + datetime.timedelta(days=366))
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def coverage(request):
+    """Next weeks' sessions, those with open places first, and recent declines to refill."""
+    first, last = _period(request)
+    rows = queries.coverage(first, last)
+    return render(
+        request,
+        "volunteers/office/coverage.html",
+        {
+            "rows": rows,
+            "first": first,
+            "last": last,
+            "declines": queries.recent_declines(),
+            "open_places": sum(r.missing for r in rows),
+        },
+    )
+
+
+def _session(pk):
+    try:
+        return Session.objects.select_related("course", "venue").get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def session_needs(request, pk):
+    """One session: needs per role (editable), who holds each place, manual assignment."""
+    session = _session(pk)
+    need_form = NeedForm(prefix="need")
+    if request.method == "POST":
+        if request.POST.get("action") == "default":
+            services.needs_ensure(sessions=[session], user=request.user)
+            return redirect("volunteers:session_needs", pk=pk)
+        need_form = NeedForm(request.POST, prefix="need")
+        if need_form.is_valid():
+            services.need_set(session_id=session.pk, user=request.user, **need_form.cleaned_data)
+            messages.success(request, _("The need was saved."))
+            return redirect("volunteers:session_needs", pk=pk)
+    return _needs_page(request, session, need_form=need_form)
+
+
+def _needs_page(request, session, *, need_form=None, assign_form=None, warnings=None, status=200):
+    needs = queries.session_assignments(session.pk)
+    return render(
+        request,
+        "volunteers/office/session.html",
+        {
+            "session": session,
+            "needs": needs,
+            "need_form": need_form or NeedForm(prefix="need"),
+            "assign_form": assign_form or AssignForm(),
+            "volunteers": Volunteer.objects.approved(),
+            "warnings": warnings,
+        },
+        status=status,
+    )
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_POST
+def assign(request, pk):
+    """Put a volunteer on a need; conflicts are shown, and 'assign anyway' repeats with force."""
+    session = _session(pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _needs_page(request, session, assign_form=form, status=400)
+    need = ShiftNeed.objects.filter(pk=form.cleaned_data["need"], session=session).first()
+    if need is None:
+        messages.error(request, _("This need does not exist any more."))
+        return redirect("volunteers:session_needs", pk=pk)
+    try:
+        services.assignment_assign(
+            need_id=need.pk,
+            volunteer_id=form.cleaned_data["volunteer"].pk,
+            user=request.user,
+            force=form.cleaned_data["force"],
+        )
+    except AssignmentConflict as conflict:
+        return _needs_page(
+            request,
+            session,
+            assign_form=form,
+            warnings={
+                "need": need.pk,
+                "volunteer": form.cleaned_data["volunteer"],
+                "messages": conflict.warnings,
+            },
+            status=409,
+        )
+    except VolunteerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The volunteer was proposed for the shift."))
+    return redirect("volunteers:session_needs", pk=pk)
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_POST
+def unassign(request, pk):
+    try:
+        assignment = services.assignment_unassign(assignment_id=pk, user=request.user)
+    except VolunteerError as error:
+        messages.error(request, error.message)
+        return redirect("volunteers:coverage")
+    messages.success(request, _("The volunteer was taken off the shift."))
+    return redirect("volunteers:session_needs", pk=assignment.session_id)
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def volunteer_list(request):
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return render(
+        request,
+        "volunteers/office/volunteers.html",
+        {
+            "applications": queries.applications(),
+            "volunteers": queries.volunteer_load(first, last),
+            "expiring": queries.expiring_qualifications(today),
+            "first": first,
+            "today": today,
+        },
+    )
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def volunteer_detail(request, pk):
+    volunteer = get_object_or_404(
+        Volunteer.objects.select_related("user").prefetch_related(
+            "venues", "windows", "qualifications"
+        ),
+        pk=pk,
+    )
+    upcoming, past = queries.my_shifts(volunteer)
+    months, years = queries.hours_of(volunteer)
+    return render(
+        request,
+        "volunteers/office/volunteer.html",
+        {
+            "volunteer": volunteer,
+            "upcoming": upcoming,
+            "months": months[:12],
+            "years": years,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_POST
+def volunteer_approve(request, pk):
+    get_object_or_404(Volunteer, pk=pk)
+    if request.POST.get("decision") == "reject":
+        services.volunteer_reject(volunteer_id=pk, user=request.user)
+        messages.success(request, _("The application was not approved."))
+    else:
+        services.volunteer_approve(volunteer_id=pk, user=request.user)
+        messages.success(request, _("The volunteer was approved."))
+    return redirect("volunteers:volunteer_list")
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def run_list(request):
+    form = RunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = matching_run_start(
+                start=form.cleaned_data["period_start"],
+                end=form.cleaned_data["period_end"],
+                user=request.user,
+            )
+        except VolunteerError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("volunteers:run_detail", pk=run.pk)
+    return render(request, "volunteers/office/runs.html", {"form": form, "runs": queries.runs()})
+
+
+def _run(pk):
+    try:
+        return MatchingRun.objects.get(pk=pk)
+    except MatchingRun.DoesNotExist:
+        raise Http404 from None
+
+
+def _run_context(run):
+    unfilled = queries.unfilled_of(run) if run.status == MatchingRun.Status.DONE else []
+    for need in unfilled:
+        need.reason_label = REASONS.get(need.reason, need.reason)
+    return {"run": run, "unfilled": unfilled}
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def run_detail(request, pk):
+    return render(request, "volunteers/office/run.html", _run_context(_run(pk)))
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def run_progress(request, pk):
+    """The run's state alone: htmx polls it until the run has finished."""
+    return render(request, "volunteers/office/_run_state.html", _run_context(_run(pk)))
+
+
+@require(Perm.VOLUNTEERS_MANAGE)
+@require_GET
+def hours_csv(request):
+    """Shifts and hours per volunteer (UTF-8 with BOM for Excel), e.g. for local points."""
+    today = timezone.localdate()
+    fy_start = datetime.date(queries.fiscal_year_of(today), 4, 1)
+    first = _date_param(request, "from", fy_start)
+    last = _date_param(request, "until", today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="volunteer-hours-{first:%Y%m%d}-{last:%Y%m%d}.csv"'
+    )
+    response.write(BOM)
+    writer = csv.writer(response)
+    writer.writerow([_("Volunteer number"), _("Name"), _("Kana"), _("Shifts"), _("Hours")])
+    for volunteer, shifts, hours in queries.hours_per_volunteer(first, last):
+        writer.writerow(
+            [volunteer.pk, volunteer.full_name, volunteer.full_name_kana, shifts, f"{hours:.2f}"]
+        )
+    return response

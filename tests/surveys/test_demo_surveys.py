@@ -1,0 +1,30 @@
+"""The demo city's surveys: both templates, open, with answers; a second run adds nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from surveys.models import Channel, Response, Survey
+from surveys.queries import satisfaction_share
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_demo_surveys():
+    call_command("seed_demo", "--small", stdout=io.StringIO())
+    post_class = Survey.objects.get(template="post_class")
+    citizen = Survey.objects.get(template="citizen")
+    assert post_class.courses.exists()
+    ticket_answers = Response.objects.filter(survey=post_class, channel=Channel.TICKET).count()
+    assert ticket_answers > 0
+    assert Response.objects.filter(survey=citizen).count() == 60
+    assert satisfaction_share()["respondents"] == ticket_answers
+    before = Response.objects.count()
+    call_command("seed_demo", "--small", stdout=io.StringIO())
+    assert Response.objects.count() == before

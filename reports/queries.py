@@ -289,5 +289,7 @@ def breakdown(indicator, *, by, fy, today, scope="fy"):
         filter=MetricFilter.for_indicator(indicator),
         by=by,
     )
+    # Unknowns (no birth year, no partner) last, whatever the database's NULL ordering.
+    rows = sorted(rows, key=lambda row: row[0] is None)
     labels = breakdown_labels(by, [key for key, _value in rows])
     return [BreakdownRow(key, str(labels.get(key, key)), value) for key, value in rows]

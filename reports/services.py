@@ -1,5 +1,6 @@
 """Reports' state changes: background exports (requested from the page, built by a q2 task)."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,12 @@ def export_request(*, plan_id, fiscal_year, fmt, user):
             created_by=user,
             filename=exports.filename(plan, fiscal_year, fmt),
         )
-        transaction.on_commit(lambda: async_task("reports.tasks.build_export", export.pk))
+        # `sync` read when queued (django-q2 reads its settings once, at import): tests and
+        # single-process setups set Q_CLUSTER["sync"] and the export is built at once.
+        sync = settings.Q_CLUSTER.get("sync", False)
+        transaction.on_commit(
+            lambda: async_task("reports.tasks.build_export", export.pk, sync=sync)
+        )
     return export
 
 

@@ -96,7 +96,7 @@ def test_breakdown_by_venue_and_age_band(kpi):
     }
     by_age = queries.breakdown(kpi.unique, by="age_band", fy=2025, today=AUG_2025)
     # Ages in 2025: r1 75, r5 65, r2 45, r3 unknown.
-    assert [(row.key, row.value) for row in by_age] == [(None, 1), (40, 1), (60, 1), (70, 1)]
+    assert [(row.key, row.value) for row in by_age] == [(40, 1), (60, 1), (70, 1), (None, 1)]
     since_start = queries.breakdown(
         kpi.unique, by="age_band", fy=2025, today=AUG_2025, scope="plan"
     )
@@ -162,10 +162,10 @@ def test_breakdown_page_drills_down_by_venue_and_age_band(
     assert "日向市中央公民館" in response.content.decode()
     response = dx_client.get(url, {"by": "age_band", "fy": 2025})
     assert [(r.key, r.value) for r in response.context["rows"]] == [
-        (None, 1),
         (40, 2),
         (60, 1),
         (70, 2),
+        (None, 1),
     ]
 
 

@@ -1,0 +1,38 @@
+"""The demo's KPI plans: shaped like Hyuga's and Morioka's, dated in the current fiscal year."""
+
+from django.utils import timezone
+
+from attendance.models import CheckIn
+from classes.models import Booking, SessionStatus
+from demo import reports as demo_reports
+from reports import queries
+from reports.fiscal import fiscal_year_bounds, fiscal_year_of, tokyo_midnight_utc
+from reports.models import Plan, Target
+
+
+def test_demo_plans_are_seeded_once_with_checkins_for_attended_bookings(db, make, venue_user):
+    today = timezone.localdate()
+    # Midnight today (Tokyo): in the current fiscal year whatever the day.
+    session = make.session(starts_at=tokyo_midnight_utc(today), status=SessionStatus.HELD)
+    for _ in range(3):
+        Booking.objects.create(session=session, resident=make.resident(), status="attended")
+    Booking.objects.create(session=session, resident=make.resident(), status="no_show")
+
+    assert demo_reports.seed(users={"venue": venue_user}, small=True, seed=1) is True
+    assert demo_reports.seed(users={"venue": venue_user}, small=True, seed=1) is False
+
+    assert CheckIn.objects.filter(result="ok", session=session).count() == 3
+    hyuga = Plan.objects.get(municipality="日向市")
+    morioka = Plan.objects.get(municipality="盛岡市")
+    assert (hyuga.municipality_code, morioka.municipality_code) == ("452068", "032018")
+    fy = fiscal_year_of(today)
+    assert hyuga.start_fy == hyuga.end_fy == fy
+    values = sorted(int(t.value) for t in Target.objects.all())
+    assert values == [45, 130, 900]
+    assert {t.target_date for t in Target.objects.all()} == {fiscal_year_bounds(fy)[1]}
+    dash = queries.dashboard(hyuga, fy=fy, today=today)
+    smartphone = dash.rows[0]
+    assert smartphone.indicator.name == "スマホ教室受講者（累計）"
+    assert smartphone.progress.actual == 3
+    assert smartphone.progress.pace > 0
+    assert demo_reports.counts() == {"KPI plans": 2, "KPI indicators": 4, "KPI targets": 3}

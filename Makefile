@@ -74,3 +74,4 @@ bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/checkin.py
 	$(PY) bench/kpi.py
+	$(PY) bench/matching.py

@@ -1,41 +1,64 @@
 """The one check-in service: camera, roster, walk-in and API all come through checkin_redeem.
 
 A scan is idempotent and cheap. The same ticket twice, or from two phones at once, makes one
-check-in (the booking row is locked); a retried request with the same client nonce gets the
-first answer back and changes nothing (the nonce is unique: the retry's insert fails and the
-first answer is read back). The usual path costs three queries: the ticket with its booking
-(locked), the check-in row and the booking's status.
+check-in; a retried request with the same client nonce gets the first answer back and changes
+nothing (the nonce is unique: the retry's insert fails and the first answer is read back).
+
+The venue's queue waits on every scan, so the scan path is written for the database, not through
+the ORM's layers, and costs two statements outside a transaction:
+1. one SELECT reads the ticket, its booking, session and resident, and the booking's standing
+   check-in (for "already checked in at 10:02 by 佐藤");
+2. `_judge` decides the result in Python — the one place the rules live — and one write logs
+   it. For an `ok`, the write also claims the booking: it moves the booking to attended only if
+   its status is still the one that was read (compare-and-set). If another phone got there
+   first, nothing is written and the scan is judged again, now as already_checked_in. On
+   PostgreSQL claim and log are one statement (a data-modifying CTE, atomic on its own); other
+   databases run the same two steps in a transaction.
+A partial unique index (one standing `ok` per booking) backs the rule in the database.
 
 The CheckIn rows are the history of attendance — who checked whom in, when, how, and any undo —
 so check-ins add no BookingEvent of their own.
 """
 
 import datetime
+import functools
 import re
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import CheckIn, Ticket
-from classes.models import Booking, BookingStatus
+from classes.models import Booking, BookingStatus, Session
+from residents.models import Resident
 
 # A check-in made by mistake can be taken back this long afterwards.
 UNDO_MINUTES = 10
 # A QR code may hold the ticket's URL (.../t/<token>/) or the bare token.
 _TOKEN_IN_TEXT = re.compile(r"([2-9A-HJ-NP-Z]{20,32})/?$")
+# A scan that loses a race is judged again; the second judgement sees the winner.
+_CLAIM_ATTEMPTS = 3
 
 Result = CheckIn.Result
-# What judging a scan and answering it reads: the scan path builds no wider query than this.
-_SCAN_FIELDS = (
+# The columns a scan writes, in the order of the INSERT's parameters.
+_LOG_FIELDS = (
+    "nonce",
+    "result",
+    "channel",
     "token",
-    "revoked_at",
-    "booking__status",
-    "booking__session__starts_at",
-    "booking__resident__family_name",
-    "booking__resident__given_name",
+    "ticket",
+    "booking",
+    "session",
+    "resident",
+    "original",
+    "device",
+    "by",
+    "at",
+    "note",
 )
 
 
@@ -122,45 +145,136 @@ def _judge(ticket, booking, session_id, now):
     return Result.OK
 
 
-@transaction.atomic
-def _redeem(*, token, session_id, device, nonce, user, channel, now):
-    try:
-        ticket = (
-            Ticket.objects.select_for_update(of=("booking",))
-            .select_related("booking__session", "booking__resident")
-            .only(*_SCAN_FIELDS)
-            .get(token=token)
-        )
-    except Ticket.DoesNotExist:
-        ticket = None
-    booking = ticket.booking if ticket else None
-    result = _judge(ticket, booking, session_id, now)
-    original = None
-    if result == Result.ALREADY:
-        original = (
-            CheckIn.objects.select_related("by")
-            .filter(booking=booking, result=Result.OK, undone_at__isnull=True)
-            .first()
-        )
-    checkin = CheckIn.objects.create(
-        nonce=nonce,
-        result=result,
-        channel=channel,
-        token=token[:64],
-        ticket=ticket,
-        booking=booking,
-        session_id=session_id,
-        resident=booking.resident if booking else None,
-        original=original,
-        device=device[:64],
-        by=user if user is not None and user.is_authenticated else None,
-        at=now,
+@functools.cache
+def _scan_sql():
+    """The scan's read: the ticket, booking, session, resident and any standing check-in."""
+    table = {
+        model: model._meta.db_table
+        for model in (Ticket, Booking, Session, Resident, CheckIn, get_user_model())
+    }
+    return f"""
+        SELECT t.id, t.revoked_at, b.id, b.status, b.session_id, b.resident_id, s.starts_at,
+               r.family_name, r.given_name, o.id, o.at, u.id, u.username, u.first_name,
+               u.last_name
+          FROM {table[Ticket]} t
+          JOIN {table[Booking]} b ON b.id = t.booking_id
+          JOIN {table[Session]} s ON s.id = b.session_id
+          JOIN {table[Resident]} r ON r.id = b.resident_id
+          LEFT JOIN {table[CheckIn]} o
+            ON o.booking_id = b.id AND o.result = %s AND o.undone_at IS NULL
+          LEFT JOIN {table[get_user_model()]} u ON u.id = o.by_id
+         WHERE t.token = %s"""
+
+
+@functools.cache
+def _write_sql():
+    """(log, claim_and_log, claim): the scan's writes, see the module's docstring."""
+    columns = ", ".join(CheckIn._meta.get_field(name).column for name in _LOG_FIELDS)
+    values = ", ".join(["%s"] * len(_LOG_FIELDS))
+    log = f"INSERT INTO {CheckIn._meta.db_table} ({columns}) VALUES ({values}) RETURNING id"
+    claim = (
+        f"UPDATE {Booking._meta.db_table} SET status = %s, updated_at = %s "
+        "WHERE id = %s AND status = %s"
     )
-    if result == Result.OK:
-        # From booked, or from no_show for someone who came late.
-        Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.ATTENDED, updated_at=now)
-        booking.status = BookingStatus.ATTENDED
-    return _outcome(checkin)
+    claim_and_log = (
+        f"WITH claimed AS ({claim} RETURNING id) "
+        f"INSERT INTO {CheckIn._meta.db_table} ({columns}) SELECT {values} FROM claimed "
+        "RETURNING id"
+    )
+    return log, claim_and_log, claim
+
+
+def _aware(moment):
+    # SQLite hands back naive UTC datetimes from a raw cursor.
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment, datetime.UTC)
+    return moment
+
+
+def _read(cursor, token):
+    """The ticket as plain model instances (no further queries), or None for an unknown one."""
+    cursor.execute(_scan_sql(), [Result.OK, token])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    (ticket_id, revoked_at, booking_id, status, session_id, resident_id, starts_at) = row[:7]
+    family_name, given_name, first_id, first_at, by_id, username, first, last = row[7:]
+    booking = Booking(
+        id=booking_id,
+        status=status,
+        session=Session(id=session_id, starts_at=_aware(starts_at)),
+        resident=Resident(id=resident_id, family_name=family_name, given_name=given_name),
+    )
+    ticket = Ticket(id=ticket_id, token=token, revoked_at=_aware(revoked_at), booking=booking)
+    if first_id is not None:
+        by = None
+        if by_id is not None:
+            by = get_user_model()(id=by_id, username=username, first_name=first, last_name=last)
+        booking.standing_checkin = CheckIn(id=first_id, at=_aware(first_at), by=by)
+    else:
+        booking.standing_checkin = None
+    return ticket
+
+
+def _write(cursor, checkin, *, claim_from=None):
+    """Insert the attempt; with `claim_from`, only together with moving the booking from that
+    status to attended. Returns the new id, or None when the claim found the booking changed."""
+    log, claim_and_log, claim = _write_sql()
+    params = [
+        CheckIn._meta.get_field(name).get_db_prep_save(
+            getattr(checkin, CheckIn._meta.get_field(name).attname), connection
+        )
+        for name in _LOG_FIELDS
+    ]
+    if claim_from is None:
+        cursor.execute(log, params)
+        return cursor.fetchone()[0]
+    at = CheckIn._meta.get_field("at").get_db_prep_save(checkin.at, connection)
+    claim_params = [BookingStatus.ATTENDED, at, checkin.booking_id, claim_from]
+    if connection.vendor == "postgresql":
+        cursor.execute(claim_and_log, claim_params + params)
+        row = cursor.fetchone()
+        return row[0] if row else None
+    with transaction.atomic(savepoint=False):
+        cursor.execute(claim, claim_params)
+        if cursor.rowcount != 1:
+            return None
+        cursor.execute(log, params)
+        return cursor.fetchone()[0]
+
+
+def _redeem(*, token, session_id, device, nonce, user, channel, now):
+    by = user if user is not None and user.is_authenticated else None
+    # Inside a caller's transaction (walk-in, roster) a failed insert must not spoil it.
+    guard = transaction.atomic if connection.in_atomic_block else nullcontext
+    with guard(), connection.cursor() as cursor:
+        for _attempt in range(_CLAIM_ATTEMPTS):
+            ticket = _read(cursor, token)
+            booking = ticket.booking if ticket else None
+            result = _judge(ticket, booking, session_id, now)
+            checkin = CheckIn(
+                nonce=nonce,
+                result=result,
+                channel=channel,
+                token=token[:64],
+                ticket=ticket,
+                booking=booking,
+                session_id=session_id,
+                resident=booking.resident if booking else None,
+                original=booking.standing_checkin if result == Result.ALREADY else None,
+                device=device[:64],
+                by=by,
+                at=now,
+            )
+            claim_from = booking.status if result == Result.OK else None
+            checkin.pk = _write(cursor, checkin, claim_from=claim_from)
+            if checkin.pk is None:
+                continue  # another phone checked this booking in a moment ago
+            if result == Result.OK:
+                # From booked, or from no_show for someone who came late.
+                booking.status = BookingStatus.ATTENDED
+            return _outcome(checkin)
+    raise CheckInError(_("The scanner is very busy. Please scan again."), "busy")
 
 
 def checkin_redeem(

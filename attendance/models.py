@@ -84,22 +84,35 @@ class CheckIn(models.Model):
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     token = models.CharField(_("scanned token"), max_length=64, blank=True)
+    # Every scan inserts a row here, so the table carries only the indexes something reads:
+    # none on ticket, original, by and undone_by (nothing looks check-ins up by them), and
+    # session's comes first in checkin_session_result.
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkins",
+        db_index=False,
     )
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="checkins"
     )
     # The session the staff member was working when they scanned.
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="checkins"
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        db_index=False,
     )
     resident = models.ForeignKey(
         Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="checkins"
     )
     # For already_checked_in: the check-in that came first.
     original = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     device = models.CharField(_("device"), max_length=64, blank=True)
     by = models.ForeignKey(
@@ -109,12 +122,18 @@ class CheckIn(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=200, blank=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

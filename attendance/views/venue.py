@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import Perm, check_venue, require, venue_scope
 from attendance import queries
 from attendance.checkin import UNDO_MINUTES, CheckInError, checkin_redeem, checkin_undo
-from attendance.forms import RosterCheckInForm, ScanForm, UndoForm, WalkInForm
+from attendance.forms import RosterCheckInForm, UndoForm, WalkInForm, scan_request
 from attendance.models import CheckIn
 from attendance.scanpass import scanpass_check, scanpass_issue
 from attendance.tickets import ticket_issue
@@ -389,18 +389,17 @@ def api_checkin(request):
         payload = None
     if not isinstance(payload, dict):
         return _api_error(_("The scanner sent something unreadable. Please scan again."), 400)
-    form = ScanForm(payload)
-    if not form.is_valid():
+    scan = scan_request(payload)
+    if scan is None:
         return _api_error(_("The scan was incomplete. Please scan again."), 400)
-    data = form.cleaned_data
-    if data["session"] != grant.session_id:
+    if scan.session != grant.session_id:
         return _api_error(_("This scanner page is for another session. Please reload it."), 403)
     try:
         outcome = checkin_redeem(
-            token=data["code"],
+            token=scan.code,
             session_id=grant.session_id,
-            device=data["device"],
-            nonce=data["nonce"],
+            device=scan.device,
+            nonce=scan.nonce,
             user=grant.user,
             channel=CheckIn.Channel.CAMERA,
         )

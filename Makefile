@@ -75,3 +75,4 @@ bench: install
 	$(PY) bench/checkin.py
 	$(PY) bench/kpi.py
 	$(PY) bench/matching.py
+	$(PY) bench/surveys.py

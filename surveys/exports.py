@@ -39,7 +39,7 @@ def table_rows(survey, *, public=False, version=None):
         [_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
         [_("Public version: counts under 5 are hidden") if public else _("Internal version")],
         [],
-        [_("Question"), _("Answer"), _("Count"), _("% of respondents")],
+        [_("Question"), _("Answer"), _("Count"), _("Share of respondents (%)")],
     ]
     for table in tables:
         for row in table.rows:

@@ -306,7 +306,10 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        indexes = [models.Index(fields=["question", "option"], name="survey_answer_question")]
+        indexes = [
+            models.Index(fields=["question", "option"], name="survey_answer_question"),
+            models.Index(fields=["question", "response"], name="survey_answer_respondent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["response", "option"],

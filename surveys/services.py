@@ -11,12 +11,19 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from classes.models import Booking, BookingStatus
+from classes.notify import route
+from notifications.models import Channel as MessageChannel
+from notifications.models import Purpose
+from notifications.services import MessageSpec, messages_queue
 from surveys import presets
 from surveys.models import (
     AGE_BANDS,
@@ -25,6 +32,7 @@ from surveys.models import (
     GENDERS,
     Answer,
     Channel,
+    Invitation,
     Kind,
     Option,
     Question,
@@ -544,3 +552,65 @@ def response_delete(*, response_id, user):
     ).delete()
     if not deleted:
         raise SurveyError(_("Only a paper form you typed in yourself can be removed here."))
+
+
+# --- SMS invitations ----------------------------------------------------------------------------
+
+INVITATION_SMS = (
+    "{course}にご参加いただきありがとうございました。"
+    "よろしければアンケートにご協力ください（1〜2分）。{url}"
+)
+
+
+@transaction.atomic
+def invitations_send(*, survey_id, session_id, user, base_url=None, now=None):
+    """Make an invitation (its own link) for each attended booking of the session, and queue
+    an SMS with the link for those who prefer SMS (through the notifications app, which keeps
+    quiet hours and opt-outs). Returns (links made, SMS queued). Running it again makes and
+    sends nothing new."""
+    survey = Survey.objects.get(pk=survey_id)
+    base_url = (base_url or settings.PUBLIC_BASE_URL).rstrip("/")
+    bookings = list(
+        Booking.objects.filter(session_id=session_id, status=BookingStatus.ATTENDED)
+        .select_related("resident", "session__course")
+        .order_by("pk")
+    )
+    have = set(
+        Invitation.objects.filter(survey=survey, booking__in=bookings).values_list(
+            "booking_id", flat=True
+        )
+    )
+    made = Invitation.objects.bulk_create(
+        Invitation(survey=survey, booking=b, resident=b.resident, created_by=user)
+        for b in bookings
+        if b.pk not in have
+    )
+    by_booking = {
+        i.booking_id: i
+        for i in Invitation.objects.filter(survey=survey, booking__in=bookings).only(
+            "token", "booking_id"
+        )
+    }
+    specs = []
+    for booking in bookings:
+        way = route(booking.resident)
+        invitation = by_booking.get(booking.pk)
+        if invitation is None or not way or way[0] != MessageChannel.SMS:
+            continue
+        url = base_url + reverse("surveys:answer_invitation", args=[invitation.token])
+        specs.append(
+            MessageSpec(
+                channel=MessageChannel.SMS,
+                to=way[1],
+                purpose=Purpose.OTHER,
+                template_key="survey_invitation_sms",
+                text=INVITATION_SMS.format(course=booking.session.course.title, url=url),
+                key=f"survey-invitation-{invitation.pk}",
+                resident_id=booking.resident_id,
+                booking_id=booking.pk,
+                session_id=booking.session_id,
+                about={"survey_id": survey.pk},
+            )
+        )
+    queued = messages_queue(specs, now=now) if specs else []
+    return len(made), len(queued)

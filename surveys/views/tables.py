@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import Perm, require
-from classes.models import Booking, BookingStatus, Session
+from classes.models import Session
 from surveys import exports, importer, queries, services
 from surveys.forms import UploadForm
 from surveys.models import CHOICE_KINDS, ImportBatch, Invitation, Kind, Survey
@@ -198,23 +198,16 @@ def invitations(request, pk):
     )
     session = next((s for s in sessions if str(s.pk) == request.POST.get("session", "")), None)
     if request.method == "POST" and session is not None:
-        attended = Booking.objects.filter(session=session, status=BookingStatus.ATTENDED)
-        have = set(
-            Invitation.objects.filter(survey=survey, booking__session=session).values_list(
-                "booking_id", flat=True
-            )
+        made, sent = services.invitations_send(
+            survey_id=survey.pk,
+            session_id=session.pk,
+            user=request.user,
+            base_url=request.build_absolute_uri("/"),
         )
-        Invitation.objects.bulk_create(
-            Invitation(
-                survey=survey,
-                booking=booking,
-                resident_id=booking.resident_id,
-                created_by=request.user,
-            )
-            for booking in attended
-            if booking.pk not in have
+        messages.success(
+            request,
+            _("Links made: %(made)s. SMS queued: %(sent)s.") % {"made": made, "sent": sent},
         )
-        messages.success(request, _("Links were made for everyone who attended."))
         return redirect("surveys:invitations", pk=survey.pk)
     made = (
         Invitation.objects.filter(survey=survey)

@@ -128,3 +128,9 @@ def test_add_question_form_keeps_input_on_error(dx_client):
         ("特にない", True, False),
         ("その他", False, True),
     ]
+
+
+def test_admin_lists_open(admin_client, post_class):
+    for name in ("survey", "response", "invitation", "importbatch"):
+        assert admin_client.get(f"/admin/surveys/{name}/").status_code == 200
+    assert admin_client.get(f"/admin/surveys/survey/{post_class.pk}/change/").status_code == 200

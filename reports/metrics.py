@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -136,7 +138,8 @@ def _attendance_rows(start, end, flt):
 
 
 def _cumulative_rows(start, end, flt):
-    # Only used by time breakdowns: the first attendance in the span, so buckets can be summed.
+    # The first attendance in the span (NOT EXISTS an earlier one), for databases without a
+    # bucket expression in _first_in_span_counts.
     return _first_attendance(
         _attendance_rows(start, end, flt), earlier_filter=Q(flt.q("session__"), at__gte=start)
     )
@@ -280,6 +283,64 @@ def _key_expression(spec, by, end):
     return F(f"{person}{by}")
 
 
+# Tokyo month (first day) and fiscal year of a UTC timestamp, in SQL; Tokyo has no DST, so
+# nine hours ahead is exact. Used over a derived table the ORM cannot express.
+_FIRST_BUCKET_SQL = {
+    "postgresql": {
+        "month": "to_char({col} AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-01')",
+        "fiscal_year": (
+            "CAST(EXTRACT(YEAR FROM ({col} AT TIME ZONE 'Asia/Tokyo'"
+            " - interval '3 months')) AS integer)"
+        ),
+    },
+    "sqlite": {
+        "month": "strftime('%%Y-%%m-01', {col}, '+9 hours')",
+        "fiscal_year": "CAST(strftime('%%Y', {col}, '+9 hours', 'start of month', '-3 months')"
+        " AS integer)",
+    },
+}
+
+
+def _first_in_span_counts(start, end, flt, by):
+    """[(bucket, residents whose first attendance in [start, end) falls in it)], one query.
+
+    The attendances grouped by resident with their first time (built by the ORM, so filters
+    stay in one place), then grouped again by the bucket of that first time:
+        SELECT bucket(first_at), COUNT(*) FROM (SELECT resident_id, MIN(at) AS first_at …
+        GROUP BY resident_id) GROUP BY 1
+    Databases without a bucket expression here use the NOT EXISTS form (same numbers).
+    """
+    buckets = _FIRST_BUCKET_SQL.get(connection.vendor)
+    if buckets is None:
+        rows = _cumulative_rows(start, end, flt)
+        spec = _SPECS[Metric.ATTENDANCES]
+        grouped = (
+            rows.annotate(key=_key_expression(spec, by, end))
+            .values("key")
+            .annotate(n=Count("pk"))
+            .order_by("key")
+        )
+        return [(row["key"], row["n"]) for row in grouped]
+    firsts = (
+        _attendance_rows(start, end, flt)
+        .order_by()
+        .values("resident")
+        .annotate(first_at=Min("at"))
+        .values("first_at")
+    )
+    sql, params = firsts.query.sql_with_params()
+    bucket = buckets[by].format(col="firsts.first_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {bucket} AS bucket, COUNT(*) FROM ({sql}) firsts GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        rows = cursor.fetchall()
+    if by == "month":
+        return [(datetime.date.fromisoformat(key), n) for key, n in rows]
+    return rows
+
+
 def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the brief's name
     """[(key, value)] of the metric over [start, end) grouped by `by`, in one query.
 
@@ -292,30 +353,28 @@ def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the
         raise ValueError(f"unknown breakdown {by!r}")
     metric = Metric(metric)
     spec = _spec(metric)
-    running = metric == Metric.CUMULATIVE_UNIQUE and by in _TIME_BREAKDOWNS
-    if running:
-        rows = _cumulative_rows(start, end, filter)
-        aggregates = {"n": Count("pk")}
-    else:
-        rows = spec.rows(start, end, filter)
-        aggregates = spec.aggregates()
+    if metric == Metric.CUMULATIVE_UNIQUE and by in _TIME_BREAKDOWNS:
+        # A running total of residents by the bucket of their first attendance in the span.
+        result, total = [], 0
+        for key, n in _first_in_span_counts(start, end, filter, by):
+            if by == "month" and isinstance(key, datetime.datetime):
+                key = key.astimezone(TOKYO).date()
+            total += n
+            result.append((key, total))
+        return result
     grouped = (
-        rows.annotate(key=_key_expression(spec, by, end))
+        spec.rows(start, end, filter)
+        .annotate(key=_key_expression(spec, by, end))
         .values("key")
-        .annotate(**aggregates)
+        .annotate(**spec.aggregates())
         .order_by("key")
     )
     result = []
-    total = 0
     for row in grouped:
         key = row["key"]
         if by == "month" and isinstance(key, datetime.datetime):
             key = key.astimezone(TOKYO).date()
-        if running:
-            total += row["n"]
-            result.append((key, total))
-        else:
-            result.append((key, spec.finish(row)))
+        result.append((key, spec.finish(row)))
     return result
 
 
@@ -358,6 +417,11 @@ def indicator_progress(indicator, *, today):
     actual = metric_value(
         indicator.metric, start=start, end=end, filter=MetricFilter.for_indicator(indicator)
     )
+    return progress_of(indicator, actual, today=today)
+
+
+def progress_of(indicator, actual, *, today):
+    """An actual (from the plan's start to `today`) against the current target and pace."""
     target = current_target(indicator, today=today)
     if target is None:
         return Progress(indicator, None, actual, None, None, None)

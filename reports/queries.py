@@ -3,8 +3,9 @@ monthly cumulative series against pace, and labelled breakdowns.
 
 Everything is built from reports.metrics (database aggregates); Python only walks the
 aggregated rows (at most one per month of the plan), never attendances. Query count:
-`dashboard` = 4 for the plan's indicators, venues, partners and targets + 2 per indicator
-(its actual, its monthly series); it does not grow with the data.
+`dashboard` = 4 for the plan's indicators, venues, partners and targets + 1 per indicator
+(its monthly series, whose running total is also its actual) + 1 more per rate indicator;
+it does not grow with the data.
 """
 
 import datetime
@@ -28,6 +29,7 @@ from reports.metrics import (
     indicator_progress,
     metric_breakdown,
     pace_on,
+    progress_of,
 )
 from reports.models import Metric
 from residents.models import AGE_BANDS, Gender, Smartphone
@@ -173,7 +175,8 @@ def _plain(value):
 
 
 def monthly_series(indicator, *, fy, as_of):
-    """The indicator's value at the end of each month of `fy`, counted from the plan's start.
+    """The indicator's value at the end of each month of `fy`, counted from the plan's start,
+    and its value on `as_of` (None for rates, which need their own query).
 
     One query: the metric grouped by month from the plan's first day to `as_of`. Counts are
     summed month by month (cumulative unique: each resident counts in the month of their first
@@ -198,7 +201,7 @@ def monthly_series(indicator, *, fy, as_of):
         for month in months:
             actual = by_month.get(month) if month <= as_of else None
             points.append(MonthPoint(month, actual, _pace(target, month)))
-        return points
+        return points, None
     running_total = metric in DISTINCT_METRICS  # metric_breakdown already gives running totals
     total = 0
     pending = iter(rows)
@@ -209,7 +212,9 @@ def monthly_series(indicator, *, fy, as_of):
             row = next(pending, None)
         actual = total if month <= as_of else None
         points.append(MonthPoint(month, actual, _pace(target, month)))
-    return points
+    for _month, value in [row, *pending] if row is not None else []:
+        total = value if running_total else total + (value or 0)
+    return points, total
 
 
 def _pace(target, month):
@@ -227,12 +232,12 @@ def dashboard(plan, *, fy, today):
     as_of = as_of_date(fy, today=today)
     rows = []
     for indicator in plan_indicators(plan):
-        rows.append(
-            IndicatorReport(
-                progress=indicator_progress(indicator, today=as_of),
-                series=monthly_series(indicator, fy=fy, as_of=as_of),
-            )
-        )
+        series, total = monthly_series(indicator, fy=fy, as_of=as_of)
+        if total is None:  # a rate: its own query over the whole span
+            progress = indicator_progress(indicator, today=as_of)
+        else:  # a count: the series' running total on the as-of date is the actual
+            progress = progress_of(indicator, total, today=as_of)
+        rows.append(IndicatorReport(progress=progress, series=series))
     return Dashboard(plan=plan, fiscal_year=fy, as_of=as_of, rows=rows)
 
 

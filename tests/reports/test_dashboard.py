@@ -5,10 +5,12 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 from django.urls import reverse
 
 from classes.models import SessionStatus
-from reports import queries
+from reports import metrics, queries
+from reports.fiscal import TOKYO, fiscal_year_range_utc
 from reports.models import Indicator, Metric
 from tests.factories import tokyo
 from tests.reports.conftest import attend
@@ -25,7 +27,10 @@ def test_cumulative_unique_by_month_counts_each_resident_in_their_first_month(kp
     unique, visits, held = dash.rows
     # r1 and r4 came in FY2024 (r4 at 23:30 on 31 March, Tokyo), r5 at 00:10 on 1 April.
     assert series(unique) == [3, 4, 5, 5, 5, None, None, None, None, None, None, None]
-    assert unique.progress.actual == 5  # the distinct count agrees with the series' last value
+    # The actual is the series' running total on the as-of date; the distinct count agrees.
+    assert unique.progress.actual == 5
+    assert metrics.indicator_progress(kpi.unique, today=AUG_2025).actual == 5
+    assert metrics.indicator_progress(kpi.attendances, today=AUG_2025).actual == 8
     assert series(visits) == [3, 5, 8, 8, 8, None, None, None, None, None, None, None]
     # Sessions held since the plan began: Nov, Mar (FY2024), then Apr, May, Jun, Jul.
     assert series(held) == [3, 4, 5, 6, 6, None, None, None, None, None, None, None]
@@ -68,8 +73,9 @@ def test_unique_participants_chart_is_cumulative_too(kpi):
 
 def test_rate_metrics_show_each_months_own_value(kpi):
     Indicator.objects.filter(plan=kpi.plan).delete()
-    Indicator.objects.create(plan=kpi.plan, name="出席率", metric=Metric.NO_SHOW_RATE)
+    Indicator.objects.create(plan=kpi.plan, name="無断欠席率", metric=Metric.NO_SHOW_RATE)
     rate = queries.dashboard(kpi.plan, fy=2025, today=AUG_2025).rows[0]
+    assert rate.progress.actual == Decimal("0.0")  # its own query over the whole span
     # All bookings attended: 0 % no-shows in months with sessions, None in others.
     assert series(rate)[:5] == [
         Decimal("0.0"),
@@ -130,8 +136,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
 ):
     url = reverse("reports:plan_dashboard", args=[kpi.plan.pk])
     # Session, user and roles (3), plan (1), indicators with venues, partners and targets (4),
-    # per indicator its actual and its monthly series (3 × 2), recent exports (1): 15.
-    with django_assert_num_queries(15):
+    # one monthly series per indicator, whose running total is the actual (3), recent exports
+    # (1): 12.
+    with django_assert_num_queries(12):
         first = dx_client.get(url, {"fy": 2025})
     for n in range(15):
         session = make.session(
@@ -141,7 +148,7 @@ def test_dashboard_query_count_does_not_grow_with_data(
             status=SessionStatus.HELD,
         )
         attend(make.resident(), session, tokyo(2025, 9, 1 + n, 10, 5))
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         again = dx_client.get(url, {"fy": 2025})
     assert first.context["dash"].rows[0].progress.actual == 5
     assert again.context["dash"].rows[0].progress.actual == 20
@@ -188,3 +195,30 @@ def test_plan_list_links_each_plan(dx_client, kpi, django_assert_max_num_queries
 def test_every_fiscal_year_of_the_plan_renders(dx_client, kpi, fy):
     response = dx_client.get(reverse("reports:plan_dashboard", args=[kpi.plan.pk]), {"fy": fy})
     assert response.status_code == 200
+
+
+def test_first_attendance_counts_agree_with_the_not_exists_form(kpi, make):
+    """The derived-table query and the portable NOT EXISTS query give the same buckets, also
+    when a resident has two check-ins at the same instant (counted once)."""
+    twin = make.resident()
+    for session in kpi.smart.sessions.all()[:2]:
+        attend(twin, session, tokyo(2025, 5, 31, 23, 59))
+    start, end = fiscal_year_range_utc(2024)[0], fiscal_year_range_utc(2025)[1]
+    spec = metrics._SPECS[Metric.ATTENDANCES]
+    for by in ("month", "fiscal_year"):
+        grouped = (
+            metrics._cumulative_rows(start, end, metrics.ALL)
+            .annotate(key=metrics._key_expression(spec, by, end))
+            .values("key")
+            .annotate(n=Count("pk"))
+            .order_by("key")
+        )
+        portable = [
+            (row["key"].astimezone(TOKYO).date() if by == "month" else row["key"], row["n"])
+            for row in grouped
+        ]
+        assert metrics._first_in_span_counts(start, end, metrics.ALL, by) == portable
+    assert metrics._first_in_span_counts(start, end, metrics.ALL, "month")[-2:] == [
+        (datetime.date(2025, 5, 1), 2),  # r2 and the twin (once)
+        (datetime.date(2025, 6, 1), 1),  # r3
+    ]

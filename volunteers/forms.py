@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from classes.models import Venue
 from residents.forms import DATE_INPUT_FORMATS, PHONE_INVALID, KanaField
 from residents.normalize import parse_phone, to_e164
-from volunteers.models import AvailabilityException, Qualification, Role, Skill, Volunteer
+from volunteers.models import (
+    AvailabilityException,
+    CourseStaffing,
+    Qualification,
+    Role,
+    Skill,
+    Volunteer,
+)
 from volunteers.services import overlap_message, window_overlap
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -170,6 +177,20 @@ class NeedForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     follows_bookings = forms.BooleanField(label=_("Count follows bookings"), required=False)
+
+
+class StaffingForm(forms.ModelForm):
+    """A course's usual staffing: leads, reception, and participants per assistant."""
+
+    class Meta:
+        model = CourseStaffing
+        fields = ["leads", "receptionists", "participants_per_assistant"]
+
+    def clean_participants_per_assistant(self):
+        value = self.cleaned_data["participants_per_assistant"]
+        if not value or value < 1:
+            raise forms.ValidationError(_("Please enter at least 1."))
+        return value
 
 
 class AssignForm(forms.Form):

@@ -317,7 +317,16 @@ def on_booking_change(change):
 
 
 def course_staffing_set(*, course, user, **fields):
-    staffing, _created = CourseStaffing.objects.update_or_create(course=course, defaults=fields)
+    """Change a course's usual staffing; its upcoming sessions' assistant counts follow."""
+    with transaction.atomic():
+        staffing, _created = CourseStaffing.objects.update_or_create(course=course, defaults=fields)
+        upcoming = ShiftNeed.objects.filter(
+            session__course=course,
+            session__starts_at__gte=timezone.now(),
+            follows_bookings=True,
+        ).values_list("session_id", flat=True)
+        for session_id in set(upcoming):
+            needs_follow_bookings(session_id)
     return staffing
 
 

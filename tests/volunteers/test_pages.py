@@ -124,6 +124,38 @@ def test_assistant_count_follows_bookings(make, desk_user, django_capture_on_com
     assert assistant.count == 3  # 8 participants, 1 per 3
 
 
+def test_the_office_sets_a_course_ratio_and_the_assistants_follow(make, dx_client, desk_user):
+    session = make.session(capacity=20)
+    for _ in range(6):
+        booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
+    services.needs_ensure(sessions=[session])
+    assistant = ShiftNeed.objects.get(session=session, role=Role.ASSISTANT)
+    assert assistant.count == 2
+    url = reverse("volunteers:session_needs", args=[session.pk])
+    response = dx_client.post(
+        url,
+        {
+            "action": "staffing",
+            "staff-leads": "1",
+            "staff-receptionists": "0",
+            "staff-participants_per_assistant": "0",
+        },
+    )
+    assert response.status_code == 400 and response.context["staffing_form"].errors
+    dx_client.post(
+        url,
+        {
+            "action": "staffing",
+            "staff-leads": "1",
+            "staff-receptionists": "1",
+            "staff-participants_per_assistant": "2",
+        },
+    )
+    assistant.refresh_from_db()
+    assert assistant.count == 3
+    assert session.course.staffing.receptionists == 1
+
+
 def test_decline_reopens_the_place_and_tells_the_coordinator(
     make, volunteer_client, volunteer_user, dx_user, django_capture_on_commit_callbacks
 ):
@@ -256,8 +288,8 @@ def test_pages_answer_in_bounded_queries(
         (dx_client, reverse("volunteers:coverage"), 5),  # + needs with counts, declines
         # + applications, load, expiring qualifications
         (dx_client, reverse("volunteers:volunteer_list"), 6),
-        # + session, needs, assignments, volunteers to choose from
-        (dx_client, reverse("volunteers:session_needs", args=[session.pk]), 7),
+        # + session, needs, assignments, course staffing, volunteers to choose from
+        (dx_client, reverse("volunteers:session_needs", args=[session.pk]), 8),
         (dx_client, reverse("volunteers:hours_csv"), 4),  # + worked shifts (+ names if any)
     ]
     for client, url, count in pages:

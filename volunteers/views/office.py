@@ -16,9 +16,9 @@ from accounts.access import Perm, require
 from classes.models import Session
 from volunteers import queries, services
 from volunteers.autoassign import matching_run_start
-from volunteers.forms import DATE_INPUT_FORMATS, AssignForm, NeedForm, RunForm
+from volunteers.forms import DATE_INPUT_FORMATS, AssignForm, NeedForm, RunForm, StaffingForm
 from volunteers.matching import Reason
-from volunteers.models import MatchingRun, ShiftNeed, Volunteer
+from volunteers.models import CourseStaffing, MatchingRun, ShiftNeed, Volunteer
 from volunteers.services import AssignmentConflict, VolunteerError
 
 REASONS = {
@@ -88,6 +88,15 @@ def session_needs(request, pk):
         if request.POST.get("action") == "default":
             services.needs_ensure(sessions=[session], user=request.user)
             return redirect("volunteers:session_needs", pk=pk)
+        if request.POST.get("action") == "staffing":
+            staffing_form = StaffingForm(request.POST, prefix="staff")
+            if staffing_form.is_valid():
+                services.course_staffing_set(
+                    course=session.course, user=request.user, **staffing_form.cleaned_data
+                )
+                messages.success(request, _("The course's staffing was saved."))
+                return redirect("volunteers:session_needs", pk=pk)
+            return _needs_page(request, session, staffing_form=staffing_form, status=400)
         need_form = NeedForm(request.POST, prefix="need")
         if need_form.is_valid():
             services.need_set(session_id=session.pk, user=request.user, **need_form.cleaned_data)
@@ -96,8 +105,22 @@ def session_needs(request, pk):
     return _needs_page(request, session, need_form=need_form)
 
 
-def _needs_page(request, session, *, need_form=None, assign_form=None, warnings=None, status=200):
+def _needs_page(
+    request,
+    session,
+    *,
+    need_form=None,
+    assign_form=None,
+    staffing_form=None,
+    warnings=None,
+    status=200,
+):
     needs = queries.session_assignments(session.pk)
+    if staffing_form is None:
+        staffing = CourseStaffing.objects.filter(course=session.course).first()
+        staffing_form = StaffingForm(
+            instance=staffing or CourseStaffing(course=session.course), prefix="staff"
+        )
     return render(
         request,
         "volunteers/office/session.html",
@@ -106,6 +129,7 @@ def _needs_page(request, session, *, need_form=None, assign_form=None, warnings=
             "needs": needs,
             "need_form": need_form or NeedForm(prefix="need"),
             "assign_form": assign_form or AssignForm(),
+            "staffing_form": staffing_form,
             "volunteers": Volunteer.objects.approved(),
             "warnings": warnings,
         },
@@ -281,6 +305,17 @@ def hours_csv(request):
     writer.writerow([_("Volunteer number"), _("Name"), _("Kana"), _("Shifts"), _("Hours")])
     for volunteer, shifts, hours in queries.hours_per_volunteer(first, last):
         writer.writerow(
-            [volunteer.pk, volunteer.full_name, volunteer.full_name_kana, shifts, f"{hours:.2f}"]
+            [
+                volunteer.pk,
+                _text_cell(volunteer.full_name),
+                _text_cell(volunteer.full_name_kana),
+                shifts,
+                f"{hours:.2f}",
+            ]
         )
     return response
+
+
+def _text_cell(text):
+    """Typed text never starts a formula when the file is opened in a spreadsheet."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -107,7 +107,11 @@ def test_new_volunteer_from_sign_up_to_hours(
         )
     run = MatchingRun.objects.get()
     assert response.status_code == 302 and len(queued) == 1
+    progress_url = reverse("volunteers:run_progress", args=[run.pk])
+    assert "hx-trigger" in office.get(progress_url).text  # the page polls while it waits
     tasks.run_matching(run.pk, time_limit=2)
+    tasks.run_matching(run.pk, time_limit=2)  # a retried task finds the run taken
+    assert "hx-trigger" not in office.get(progress_url).text
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.DONE
     # Lead 1 + assistants 6/4 → 2: one volunteer fills one place, the others are explained.

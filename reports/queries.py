@@ -125,10 +125,6 @@ class IndicatorReport:
         return self.indicator.metric not in RATE_METRICS
 
     @property
-    def unit(self):
-        return "%" if self.indicator.metric in RATE_METRICS else _("people/sessions")
-
-    @property
     def status(self):
         if self.progress.on_track is None:
             return "none"

@@ -1,0 +1,115 @@
+"""A real django-q2 cluster in a child process, for a test or the benchmark.
+
+with Cluster(name, env) as cluster:   # `manage.py qcluster` with tests/.../q_settings.py
+    cluster.enqueue("notifications.tasks.send_message", 42)
+    cluster.worker_pids               # read from the cluster's log ("ready for work at")
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import redis
+
+REPO = Path(__file__).resolve().parents[2]
+READY = re.compile(r"ready for work at (\d+)")
+
+
+class Cluster:
+    def __init__(self, name, env, workers=2, redis_url="redis://127.0.0.1:6379/0"):
+        self.name = name
+        self.redis_url = redis_url
+        self.workers = workers
+        self.env = {
+            **os.environ,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "tests.notifications.q_settings",
+            "Q_CLUSTER_NAME": name,
+            "Q_WORKERS": str(workers),
+            "REDIS_URL": redis_url,
+        }
+        self.lines = []
+        self.process = None
+        self._broker = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, timeout=60):
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=REPO,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while len(self.worker_pids) < self.workers:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the cluster did not start:\n" + "\n".join(self.lines[-30:]))
+            time.sleep(0.1)
+        return self
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    @property
+    def worker_pids(self):
+        """Workers that said they are ready and are still alive, newest last."""
+        pids = [int(m.group(1)) for line in list(self.lines) if (m := READY.search(line))]
+        return [pid for pid in pids if _alive(pid)]
+
+    def kill_worker(self):
+        pid = self.worker_pids[0]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    @property
+    def broker(self):
+        if self._broker is None:
+            from django_q.brokers.redis_broker import Redis
+
+            broker = Redis(list_key=self.name)
+            broker.connection = redis.from_url(self.redis_url)
+            self._broker = broker
+        return self._broker
+
+    def enqueue(self, func, *args):
+        from django_q.tasks import async_task
+
+        return async_task(func, *args, broker=self.broker, cluster=self.name)
+
+    def queue_size(self):
+        return self.broker.queue_size()
+
+    def stop(self, grace=3):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self._broker is not None:
+            self.broker.delete_queue()
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] not in "ZX"
+    except OSError:
+        return False

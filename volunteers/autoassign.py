@@ -11,8 +11,9 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from classes.models import Session, SessionStatus
@@ -164,25 +165,13 @@ def load_period(start, end, *, replace_proposals=False):
 def matching_run_start(*, start, end, user):
     """Queue an auto-assign for the period; the page follows the run's progress."""
     if end < start:
-        raise VolunteerError(_msg_order())
+        raise VolunteerError(_("The end date is before the start date."))
     if (end - start).days >= MAX_PERIOD_DAYS:
-        raise VolunteerError(_msg_long())
+        raise VolunteerError(_("Please choose a period of at most three months."))
     with transaction.atomic():
         run = MatchingRun.objects.create(period_start=start, period_end=end, created_by=user)
         transaction.on_commit(lambda: async_task("volunteers.tasks.run_matching", run.pk))
     return run
-
-
-def _msg_order():
-    from django.utils.translation import gettext as _
-
-    return _("The end date is before the start date.")
-
-
-def _msg_long():
-    from django.utils.translation import gettext as _
-
-    return _("Please choose a period of at most three months.")
 
 
 def _progress(run_id, percent, stage):
@@ -260,7 +249,3 @@ def _write(run, result):
         seconds=round(result.seconds, 2),
         finished_at=now,
     )
-
-
-def unfilled_filter(run):
-    return Q(pk__in=[row["need"] for row in run.unfilled])

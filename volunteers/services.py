@@ -5,11 +5,10 @@ message fit to show when a rule says no.
 
 import datetime
 import math
-from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,26 +203,13 @@ def assistants_for(booked, per_assistant):
     return max(1, math.ceil(booked / max(per_assistant, 1)))
 
 
-def _staffing(course):
-    try:
-        return course.staffing
-    except CourseStaffing.DoesNotExist:
-        return CourseStaffing(course=course)
-
-
 def _booked(session_ids):
     rows = (
         Session.objects.filter(pk__in=session_ids)
-        .annotate(n=Count("bookings", filter=_seat_filter()))
+        .annotate(n=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)))
         .values_list("pk", "n")
     )
     return dict(rows)
-
-
-def _seat_filter():
-    from django.db.models import Q
-
-    return Q(bookings__status__in=SEAT_STATUSES)
 
 
 def needs_ensure(*, sessions, user=None):
@@ -331,13 +317,6 @@ def course_staffing_set(*, course, user, **fields):
 
 
 # --- assignments --------------------------------------------------------------------------------
-
-
-@dataclass
-class Check:
-    """Conflicts of putting a volunteer on a need, as messages (empty = none)."""
-
-    warnings: list = field(default_factory=list)
 
 
 def assignment_warnings(*, volunteer, need):

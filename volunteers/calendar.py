@@ -1,9 +1,10 @@
 """The volunteer's private calendar feed (iCalendar, RFC 5545) through the icalendar library.
 
 Every shift is one VEVENT whose UID never changes (`Assignment.ical_uid`); SEQUENCE rises with
-each change, so Google Calendar and iPhone update the event in place; a cancelled or declined
-shift (or a cancelled session) stays in the feed with STATUS:CANCELLED so it disappears from the
-calendar rather than lingering.
+each change of the shift or of its session's time, venue or status (see
+`services.feed_signatures_refresh`), so Google Calendar and iPhone update the event in place.
+A cancelled or declined shift (or a cancelled session) stays in the feed with STATUS:CANCELLED,
+so it disappears from the calendar rather than lingering.
 """
 
 from icalendar import Calendar, Event
@@ -38,8 +39,7 @@ def feed(volunteer, assignments, *, role_labels, name):
         event.add("summary", f"{session.course.title}（{role_labels.get(a.need.role, '')}）")
         event.add("location", f"{session.venue.name} {session.venue.address}")
         cancelled = _cancelled(a)
-        sequence = a.sequence + (1 if session.status == SessionStatus.CANCELLED else 0)
-        event.add("sequence", sequence)
+        event.add("sequence", a.sequence)
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
         cal.add_component(event)

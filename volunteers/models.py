@@ -307,8 +307,10 @@ class Assignment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # iCalendar SEQUENCE: raised on every change a calendar should pick up.
+    # iCalendar SEQUENCE: raised on every change a calendar should pick up, including a change
+    # of the session's time or venue (noticed by `feed_signature` when the feed is read).
     sequence = models.PositiveIntegerField(default=0)
+    feed_signature = models.CharField(max_length=120, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -521,3 +521,24 @@ def assignments_cancel_for_cancelled_sessions(*, session_ids):
     )
     for assignment in rows:
         _change(assignment, Assignment.Status.CANCELLED, updated_at=now)
+
+
+def _signature(assignment):
+    s = assignment.session
+    return f"{s.starts_at.isoformat()}|{s.ends_at.isoformat()}|{s.venue_id}|{s.status}"
+
+
+def feed_signatures_refresh(*, assignments):
+    """Before the calendar feed is written: a shift whose session moved (time, venue, status)
+    since the feed last showed it gets a higher SEQUENCE, so calendars update the event."""
+    now = timezone.now()
+    for assignment in assignments:
+        signature = _signature(assignment)
+        if assignment.feed_signature == signature:
+            continue
+        fields = {"feed_signature": signature}
+        if assignment.feed_signature:
+            fields.update(sequence=assignment.sequence + 1, updated_at=now)
+        Assignment.objects.filter(pk=assignment.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(assignment, name, value)

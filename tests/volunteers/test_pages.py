@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from classes.booking import booking_cancel, booking_create, session_cancel
+from classes.models import Session
 from volunteers import hooks, services
 from volunteers.models import (
     Assignment,
@@ -191,6 +192,18 @@ def test_feed_marks_cancelled_sessions_and_old_addresses_stop_working(
     services.assignment_accept(assignment_id=shift.pk, volunteer=volunteer, user=volunteer_user)
     url = reverse("volunteers:calendar_feed", args=[volunteer.calendar_token])
     first = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")[0]
+    again = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")[0]
+    assert again["SEQUENCE"] == first["SEQUENCE"]  # reading the feed changes nothing
+    # The session moves by an hour: same event, new time, higher SEQUENCE.
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at + datetime.timedelta(hours=1),
+        ends_at=session.ends_at + datetime.timedelta(hours=1),
+    )
+    moved = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")[0]
+    assert str(moved["UID"]) == str(first["UID"])
+    assert moved.decoded("DTSTART") - first.decoded("DTSTART") == datetime.timedelta(hours=1)
+    assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
+    first = moved
     with django_capture_on_commit_callbacks(execute=True):
         session_cancel(session_id=session.pk, user=desk_user, reason="台風")
     shift.refresh_from_db()

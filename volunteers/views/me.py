@@ -307,9 +307,11 @@ def calendar_feed(request, token):
     volunteer = Volunteer.objects.filter(calendar_token=token).first()
     if volunteer is None or not volunteer.is_approved:
         raise Http404
+    shifts = queries.feed_shifts(volunteer)
+    services.feed_signatures_refresh(assignments=shifts)
     body = feed(
         volunteer,
-        queries.feed_shifts(volunteer),
+        shifts,
         role_labels=dict(Role.choices),
         name=_("Tsunagu shifts"),
     )

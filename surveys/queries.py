@@ -269,14 +269,19 @@ def crosstab(survey, question, dimension, version=None):
     return CrossTab(question=question, dimension=dimension, columns=columns, rows=rows)
 
 
-def free_texts(question, *, limit=20):
-    """The latest free-text answers to a question (text questions and その他): one query."""
-    return list(
-        Answer.objects.filter(question=question, response__submitted_at__isnull=False)
+def free_texts(questions, *, limit=50):
+    """The latest free-text answers (text questions and その他) of these questions, newest
+    first: {question id: [text, ...]}. One query, at most `limit` answers in all."""
+    texts = {}
+    rows = (
+        Answer.objects.filter(question__in=questions)
         .exclude(text="")
-        .order_by("-response__submitted_at", "-pk")
-        .values_list("text", flat=True)[:limit]
+        .order_by("-pk")
+        .values_list("question_id", "text")[:limit]
     )
+    for question_id, text in rows:
+        texts.setdefault(question_id, []).append(text)
+    return texts
 
 
 # --- for reports ----------------------------------------------------------------------------

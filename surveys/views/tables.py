@@ -55,6 +55,9 @@ def tables(request, pk):
         for t in question_tables
         if t.question.kind in CHOICE_KINDS
     ]
+    texts = queries.free_texts(questions)
+    for table in question_tables:
+        table.texts = texts.get(table.question.pk, [])
     context = {
         "survey": survey,
         "version": version,

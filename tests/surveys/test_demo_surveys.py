@@ -16,7 +16,7 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_demo_surveys():
+def test_demo_surveys(client, django_assert_max_num_queries):
     call_command("seed_demo", "--small", stdout=io.StringIO())
     post_class = Survey.objects.get(template="post_class")
     citizen = Survey.objects.get(template="citizen")
@@ -28,3 +28,9 @@ def test_demo_surveys():
     before = Response.objects.count()
     call_command("seed_demo", "--small", stdout=io.StringIO())
     assert Response.objects.count() == before
+    client.force_login(post_class.created_by)
+    for survey in (post_class, citizen):
+        with django_assert_max_num_queries(15):
+            page = client.get(f"/surveys/{survey.pk}/tables/")
+        assert page.status_code == 200
+        assert f"n = {Response.objects.filter(survey=survey).count()}" in page.content.decode()

@@ -121,12 +121,13 @@ def test_tables_cost_a_fixed_number_of_queries_whatever_the_answers(
 
 def test_tables_page_and_exports(dx_client, answered, django_assert_max_num_queries):
     url = f"/surveys/{answered.pk}/tables/"
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = dx_client.get(url, {"by": "profile"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "n = 4" in html
     assert "chart-4.6.1.umd.min.js" in html
+    assert "楽しかった" in html  # the written answer
     csv_response = dx_client.get(f"/surveys/{answered.pk}/export/", {"format": "csv"})
     body = csv_response.content
     assert body.startswith(b"\xef\xbb\xbf")

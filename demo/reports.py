@@ -37,6 +37,8 @@ HYUGA = {
             45,
         ),
         ("延べ参加者数", Metric.ATTENDANCES, [], None),
+        ("デジタル推進委員の延べ活動人数", Metric.VOLUNTEER_ATTENDANCES, [], None),
+        ("受講後アンケートの満足度（%）", Metric.SATISFACTION, [], None),
     ],
 }
 MORIOKA = {
@@ -51,19 +53,21 @@ PLANS = (HYUGA, MORIOKA)
 
 
 def _plan(shape, *, fy):
+    """The plan and each of its indicators unless they exist; True when something was made."""
     plan, created = Plan.objects.get_or_create(
         name=shape["name"],
         municipality=shape["municipality"],
         defaults={"municipality_code": shape["municipality_code"], "start_fy": fy, "end_fy": fy},
     )
-    if not created:
-        return False
-    first, last = fiscal_year_bounds(fy)
+    first, last = fiscal_year_bounds(plan.start_fy)[0], fiscal_year_bounds(plan.end_fy)[1]
     for order, (name, metric, categories, value) in enumerate(shape["indicators"]):
-        indicator = Indicator.objects.create(
-            plan=plan, name=name, metric=metric, categories=list(categories), order=order
+        indicator, made = Indicator.objects.get_or_create(
+            plan=plan,
+            name=name,
+            defaults={"metric": metric, "categories": list(categories), "order": order},
         )
-        if value is not None:
+        created |= made
+        if made and value is not None:
             Target.objects.create(
                 indicator=indicator,
                 value=value,
@@ -71,7 +75,7 @@ def _plan(shape, *, fy):
                 baseline_value=0,
                 baseline_date=first - datetime.timedelta(days=1),
             )
-    return True
+    return created
 
 
 def backfill_checkins(*, by):

@@ -15,6 +15,12 @@ a single query. `indicator_progress` and `plan_dashboard` put targets and pace n
 - bookings: seat-holding bookings (booked, offered, attended, no-show) of sessions starting in
   the period; no_show_rate: no_show / (attended + no_show) of those, in %.
 - seats_filled: seat-holding bookings / capacity of sessions held in the period, in %.
+- volunteer_attendances (延べ活動人数): volunteer shifts worked (volunteers' `worked()`:
+  checked in), dated by the session's start; volunteer_hours: their hours, check-in to
+  check-out, or the session's planned length when not checked out (as `Assignment.hours`),
+  summed in the database.
+- satisfaction: surveys' `satisfaction_share` (respondents answering 4 or 5 of 5 on a
+  satisfaction question), in %; it breaks down by venue and month only.
 """
 
 import datetime
@@ -26,7 +32,9 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Min,
@@ -45,6 +53,8 @@ from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session, Sessi
 from reports.fiscal import fiscal_year_range_utc, tokyo_midnight_utc
 from reports.models import Metric
 from residents.models import AGE_BANDS
+from surveys.queries import satisfaction_share
+from volunteers.models import Assignment
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -177,6 +187,33 @@ def _seat_rows(start, end, flt):
     )
 
 
+def _shift_rows(start, end, flt):
+    return Assignment.objects.worked().filter(
+        flt.q("session__"), session__starts_at__gte=start, session__starts_at__lt=end
+    )
+
+
+def _shift_duration():
+    worked = ExpressionWrapper(
+        F("checked_out_at") - F("checked_in_at"), output_field=DurationField()
+    )
+    planned = ExpressionWrapper(
+        F("session__ends_at") - F("session__starts_at"), output_field=DurationField()
+    )
+    return Case(
+        When(checked_out_at__isnull=True, then=planned),
+        default=worked,
+        output_field=DurationField(),
+    )
+
+
+def _hours(row):
+    total = row["duration"]
+    if not total:
+        return Decimal("0.0")
+    return (Decimal(total.total_seconds()) / 3600).quantize(Decimal("0.1"))
+
+
 _SPECS = {
     Metric.ATTENDANCES: _Spec(
         _attendance_rows, "at", "session__", "resident__", lambda: {"n": Count("pk")}, _count
@@ -231,18 +268,65 @@ _SPECS = {
         lambda: {"seats_taken": Sum("taken"), "seats": Sum("capacity")},
         lambda row: _percent(row["seats_taken"] or 0, row["seats"] or 0),
     ),
+    Metric.VOLUNTEER_ATTENDANCES: _Spec(
+        _shift_rows, "session__starts_at", "session__", None, lambda: {"n": Count("pk")}, _count
+    ),
+    Metric.VOLUNTEER_HOURS: _Spec(
+        _shift_rows,
+        "session__starts_at",
+        "session__",
+        None,
+        lambda: {"duration": Sum(_shift_duration())},
+        _hours,
+    ),
 }
+# Breakdowns surveys' satisfaction_share gives (its `by`): ours → theirs.
+_SATISFACTION_BY = {"venue": "venue", "month": "month"}
+
+
+def _satisfaction(start, end, flt, by=None):
+    """surveys.queries.satisfaction_share over [start, end) for the filter, in %."""
+    courses = None
+    if flt.categories or flt.partner_ids:
+        from classes.models import Course
+
+        courses = Course.objects.all()
+        if flt.categories:
+            courses = courses.filter(category__in=flt.categories)
+        if flt.partner_ids:
+            courses = courses.filter(partner__in=flt.partner_ids)
+        courses = courses.values("pk")
+    result = satisfaction_share(
+        start=start.astimezone(TOKYO).date(),
+        end=(end - datetime.timedelta(microseconds=1)).astimezone(TOKYO).date(),
+        course_ids=courses,
+        venue_ids=list(flt.venue_ids) or None,
+        by=_SATISFACTION_BY[by] if by else None,
+    )
+
+    def percent(row):
+        return _percent(row["satisfied"], row["respondents"])
+
+    if by is None:
+        return percent(result)
+    return [(key, percent(row)) for key, row in result.items()]
+
+
+def satisfaction_breakdowns():
+    return tuple(_SATISFACTION_BY)
 
 
 def _spec(metric):
     try:
         return _SPECS[Metric(metric)]
-    except ValueError:
+    except (ValueError, KeyError):
         raise ValueError(f"unknown metric {metric!r}") from None
 
 
 def metric_value(metric, *, start, end, filter=ALL):  # noqa: A002 - the brief's name
     """The metric over [start, end) (aware datetimes) for the filter, in one query."""
+    if metric == Metric.SATISFACTION:
+        return _satisfaction(start, end, filter)
     spec = _spec(metric)
     return spec.finish(spec.rows(start, end, filter).aggregate(**spec.aggregates()))
 
@@ -352,6 +436,10 @@ def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
     metric = Metric(metric)
+    if metric == Metric.SATISFACTION:
+        if by not in _SATISFACTION_BY:
+            raise ValueError(f"satisfaction has no breakdown by {by}")
+        return _satisfaction(start, end, filter, by)
     spec = _spec(metric)
     if metric == Metric.CUMULATIVE_UNIQUE and by in _TIME_BREAKDOWNS:
         # A running total of residents by the bucket of their first attendance in the span.

@@ -18,6 +18,9 @@ class Metric(models.TextChoices):
     BOOKINGS = "bookings", _("Bookings")
     NO_SHOW_RATE = "no_show_rate", _("No-show rate (%)")
     SEATS_FILLED = "seats_filled", _("Seats filled (%)")
+    VOLUNTEER_ATTENDANCES = "volunteer_attendances", _("Volunteer attendances (shifts worked)")
+    VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours")
+    SATISFACTION = "satisfaction", _("Survey satisfaction (%)")
 
 
 def local_government_check_digit(first_five):

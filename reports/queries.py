@@ -36,7 +36,7 @@ from residents.models import AGE_BANDS, Gender, Smartphone
 
 # Metrics whose value over a span is a share, not a count: the chart shows each month's own
 # value instead of a running total.
-RATE_METRICS = (Metric.NO_SHOW_RATE, Metric.SEATS_FILLED)
+RATE_METRICS = (Metric.NO_SHOW_RATE, Metric.SEATS_FILLED, Metric.SATISFACTION)
 # Distinct residents since the plan began: by month a running total of first attendances.
 DISTINCT_METRICS = (Metric.UNIQUE_PARTICIPANTS, Metric.CUMULATIVE_UNIQUE)
 

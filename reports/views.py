@@ -11,11 +11,18 @@ from django.views.decorators.http import require_POST
 from accounts.access import Perm, require
 from reports import exports, opendata, queries
 from reports.forms import ExportForm, IndicatorForm, PlanForm, TargetForm
+from reports.metrics import satisfaction_breakdowns
 from reports.models import Export, ExportFormat, Indicator, Metric, Plan, Target
 from reports.services import ReportError, export_request
 
-# Metrics counted over sessions, not people: no breakdown by a person's attributes.
-SESSION_METRICS = (Metric.SESSIONS_HELD, Metric.SEATS_FILLED)
+# Metrics counted over sessions or volunteer shifts, not residents: no breakdown by a
+# resident's attributes.
+SESSION_METRICS = (
+    Metric.SESSIONS_HELD,
+    Metric.SEATS_FILLED,
+    Metric.VOLUNTEER_ATTENDANCES,
+    Metric.VOLUNTEER_HOURS,
+)
 PERSON_BREAKDOWNS = ("age_band", "gender", "district", "smartphone")
 RECENT_EXPORTS = 5
 
@@ -157,6 +164,8 @@ def target_delete(request, pk):
 
 
 def breakdowns_for(indicator):
+    if indicator.metric == Metric.SATISFACTION:
+        return [b for b in queries.BREAKDOWN_ORDER if b in satisfaction_breakdowns()]
     if indicator.metric in SESSION_METRICS:
         return [b for b in queries.BREAKDOWN_ORDER if b not in PERSON_BREAKDOWNS]
     return list(queries.BREAKDOWN_ORDER)

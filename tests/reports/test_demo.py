@@ -35,4 +35,4 @@ def test_demo_plans_are_seeded_once_with_checkins_for_attended_bookings(db, make
     assert smartphone.indicator.name == "スマホ教室受講者（累計）"
     assert smartphone.progress.actual == 3
     assert smartphone.progress.pace > 0
-    assert demo_reports.counts() == {"KPI plans": 2, "KPI indicators": 4, "KPI targets": 3}
+    assert demo_reports.counts() == {"KPI plans": 2, "KPI indicators": 6, "KPI targets": 3}

@@ -37,6 +37,9 @@ STOP_WORDS = {"停止", "ストップ", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCE
 START_WORDS = {"開始", "START", "UNSTOP"}
 # How far back the provider's records are searched for a message a dead worker handed over.
 FIND_SENT_MARGIN = datetime.timedelta(minutes=2)
+# A batch (the day's reminders) is sent by tasks of this many messages each; a worker that dies
+# leaves at most this many for the sender loop.
+SEND_TASK_CHUNK = 25
 # Messages one pass of the sender loop sends at most.
 SEND_BATCH = 500
 
@@ -113,10 +116,16 @@ def _event(message_id, status, detail=""):
 
 
 def _enqueue_sends(ids):
+    from django_q.brokers import get_broker
     from django_q.tasks import async_task
 
-    for message_id in ids:
-        async_task("notifications.tasks.send_message", message_id)
+    broker = get_broker()  # one connection for the whole batch
+    if len(ids) == 1:
+        async_task("notifications.tasks.send_message", ids[0], broker=broker)
+        return
+    for start in range(0, len(ids), SEND_TASK_CHUNK):
+        chunk = ids[start : start + SEND_TASK_CHUNK]
+        async_task("notifications.tasks.send_messages", chunk, broker=broker)
 
 
 def messages_queue(specs, *, now=None):

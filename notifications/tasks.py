@@ -8,6 +8,11 @@ def send_message(message_id):
     return message_send(message_id=message_id)
 
 
+def send_messages(message_ids):
+    """Send a batch of messages (each claimed on its own); returns how many went out."""
+    return sum(message_send(message_id=pk) == "sent" for pk in message_ids)
+
+
 def send_due():
     """The sender loop: resume messages of stopped workers, send what waited (quiet hours,
     retries). Scheduled every minute."""

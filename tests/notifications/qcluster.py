@@ -32,6 +32,7 @@ class Cluster:
             "Q_CLUSTER_NAME": name,
             "Q_WORKERS": str(workers),
             "REDIS_URL": redis_url,
+            "LOG_LEVEL": "INFO",  # the workers' pids are read from the log
         }
         self.lines = []
         self.process = None

@@ -199,7 +199,8 @@ def _bookings(**filters):
 def booking_confirmation(*, booking_id, now=None):
     """SMS with the ticket link, for residents who prefer SMS."""
     now = now or timezone.now()
-    bookings = _bookings(pk=booking_id, status=BookingStatus.BOOKED)
+    # A walk-in booked at the venue, once the session has begun, needs no message.
+    bookings = _bookings(pk=booking_id, status=BookingStatus.BOOKED, session__starts_at__gt=now)
     return _plan(
         bookings, Purpose.CONFIRMATION, lambda b: f"confirmation:{b.pk}", now=now, sms_only=True
     )

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from django_q.models import Schedule
 
 from classes import notify
@@ -176,3 +177,17 @@ def test_a_cancelled_session_tells_everyone_by_their_channel(
     assert "中止" in told.text and "講師の都合" not in told.text
     (call,) = Call.objects.filter(purpose="session_cancelled")
     assert call.booking_id == staff.pk
+
+
+def test_a_walk_in_at_the_venue_gets_no_confirmation(
+    make, desk_user, django_capture_on_commit_callbacks
+):
+    started = make.session(starts_at=timezone.now() - datetime.timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_create(
+            session_id=started.pk,
+            resident_id=person(make, "sms").pk,
+            user=desk_user,
+            walk_in=True,
+        )
+    assert not Message.objects.exists()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from surveys.models import Channel, ImportBatch, Kind
 from surveys.queries import questions_of
-from surveys.services import SurveyError, check_answers, parse_codes, response_submit
+from surveys.services import SurveyError, check_answers, parse_codes, responses_record
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LABEL_SEPARATORS = (";", "；", "、", ",", "，", "/", "|")
@@ -161,16 +161,14 @@ def import_run(*, batch_id, user, mapping, good_only=False):
         raise SurveyError(
             _("The file has lines with errors. Fix them, or choose to import only the good lines.")
         )
-    for line, checked in result.good:
-        response_submit(
-            survey=survey,
-            questions=questions,
-            checked=checked,
-            channel=Channel.IMPORT,
-            user=user,
-            batch=batch,
-            source_line=line,
-        )
+    responses_record(
+        survey=survey,
+        questions=questions,
+        rows=result.good,
+        channel=Channel.IMPORT,
+        user=user,
+        batch=batch,
+    )
     batch.mapping = mapping
     batch.imported_rows = len(result.good)
     batch.skipped_rows = len(result.errors)

@@ -98,3 +98,24 @@ def test_a_file_that_is_not_text_is_refused_with_a_message(dx_client, citizen):
     response = upload(dx_client, citizen, b"\xff\xfe\x00\x81\x00")
     assert response.status_code == 400
     assert not ImportBatch.objects.exists()
+
+
+def test_importing_a_long_file_costs_a_bounded_number_of_queries(
+    citizen, dx_user, django_assert_max_num_queries
+):
+    from surveys.importer import import_run, import_upload
+
+    lines = ["使用,期待,年代,性別"] + [
+        f"{1 + n % 4},{1 + n % 6} 2,{1 + n % 7},2" for n in range(600)
+    ]
+    batch = import_upload(
+        survey=citizen, user=dx_user, filename="long.csv", content="\n".join(lines).encode()
+    )
+    q = questions_of(citizen)
+    mapping = {"0": q[0].key, "1": q[1].key, "2": q[5].key, "3": q[6].key}
+    # Inserts go in batches (SQLite takes ~999 parameters a statement); a query per line
+    # would be over 600.
+    with django_assert_max_num_queries(60):
+        assert import_run(batch_id=batch.pk, user=dx_user, mapping=mapping) == 600
+    assert Response.objects.filter(batch=batch).count() == 600
+    assert Response.objects.filter(age_band=7).count() == 600 // 7 + (1 if 600 % 7 > 6 else 0)

@@ -140,3 +140,29 @@ def test_public_link_duplicate_guard_and_rate_limit(citizen, client, settings):
     citizen.public_link = False
     citizen.save()
     assert client.get(url).status_code == 404
+
+
+def test_public_link_draft_comes_back_with_the_same_browser(citizen, client):
+    cache.clear()
+    url = reverse("surveys:answer_public", args=[citizen.public_token])
+    q = names(citizen)
+    saved = client.post(url, {q[0]: "2", q[4]: "書きかけ", "save_draft": "1"})
+    assert saved.status_code == 200
+    draft = Response.objects.get()
+    assert draft.submitted_at is None and draft.channel == Channel.PUBLIC
+    html = client.get(url).content.decode()
+    assert f'id="{q[0]}-2" name="{q[0]}" value="2" checked' in html and "書きかけ" in html
+    assert client.post(url, {q[0]: "2", q[5]: "3", q[6]: "1"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.submitted_at is not None and Response.objects.count() == 1
+    # Another browser starts afresh.
+    client.cookies.clear()
+    assert "checked" not in client.get(url).content.decode()
+
+
+def test_a_closed_survey_says_so(post_class, client):
+    invitation = Invitation.objects.create(survey=post_class)
+    post_class.status = "closed"
+    post_class.save()
+    page = client.get(reverse("surveys:answer_invitation", args=[invitation.token]))
+    assert page.status_code == 200 and 'name="q_' not in page.content.decode()

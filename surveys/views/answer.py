@@ -93,19 +93,21 @@ def _notice(request, title, text, status=200):
 
 
 def _handle(request, survey, *, response, channel, where, action, public_hash_salt=None):
-    """GET shows the form (or thanks when already sent); POST saves a draft or submits."""
+    """GET shows the form (or thanks when already sent); POST saves a draft or submits.
+
+    Returns (page, response saved by this request or None)."""
     questions = queries.questions_of(survey)
     if response is not None and response.submitted_at:
-        return _thanks(request, survey)
+        return _thanks(request, survey), None
     if not survey.is_open:
         return _notice(
             request, _("This survey is closed"), _("Thank you for your interest in the survey.")
-        )
+        ), None
     if request.method == "GET":
         draft = response.draft if response is not None else {}
         if not draft and where.get("resident") is not None:
             draft = _prefilled(questions, where["resident"])
-        return _form_page(request, survey, questions, action=action, draft=draft)
+        return _form_page(request, survey, questions, action=action, draft=draft), None
     raw = services.raw_from_post(questions, request.POST)
     if "save_draft" in request.POST:
         response = services.response_save_draft(
@@ -118,7 +120,7 @@ def _handle(request, survey, *, response, channel, where, action, public_hash_sa
         page = _form_page(
             request, survey, questions, action=action, draft=raw, errors=checked.errors, status=400
         )
-        return page
+        return page, None
     public_hash = ""
     if public_hash_salt is not None:
         public_hash = services.answers_hash(checked, salt=public_hash_salt)
@@ -133,12 +135,8 @@ def _handle(request, survey, *, response, channel, where, action, public_hash_sa
             **where,
         )
     except services.SurveyError as error:
-        return _notice(request, _("Thank you"), error.message)
+        return _notice(request, _("Thank you"), error.message), None
     return redirect(action), response
-
-
-def _unpack(result):
-    return result if isinstance(result, tuple) else (result, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -164,15 +162,13 @@ def answer_ticket(request, token):
         )
     response = Response.objects.filter(survey=survey, booking=booking).first()
     where = {"booking": booking, "resident": booking.resident, "session": booking.session}
-    page, _saved = _unpack(
-        _handle(
-            request,
-            survey,
-            response=response,
-            channel=Channel.TICKET,
-            where=where,
-            action=request.path,
-        )
+    page, _saved = _handle(
+        request,
+        survey,
+        response=response,
+        channel=Channel.TICKET,
+        where=where,
+        action=request.path,
     )
     return page
 
@@ -208,15 +204,13 @@ def answer_invitation(request, token):
     if response is None and booking is not None:
         # A ticket answer for the same booking counts as this one.
         response = Response.objects.filter(survey=invitation.survey, booking=booking).first()
-    page, _saved = _unpack(
-        _handle(
-            request,
-            invitation.survey,
-            response=response,
-            channel=Channel.SMS,
-            where=where,
-            action=request.path,
-        )
+    page, _saved = _handle(
+        request,
+        invitation.survey,
+        response=response,
+        channel=Channel.SMS,
+        where=where,
+        action=request.path,
     )
     return page
 
@@ -265,16 +259,14 @@ def answer_public(request, token):
             pk=int(draft_id), survey=survey, channel=Channel.PUBLIC, submitted_at__isnull=True
         ).first()
     salt = hashlib.sha256(f"{settings.SECRET_KEY}|{_client_address(request)}".encode()).hexdigest()
-    page, saved = _unpack(
-        _handle(
-            request,
-            survey,
-            response=response,
-            channel=Channel.PUBLIC,
-            where={},
-            action=request.path,
-            public_hash_salt=salt,
-        )
+    page, saved = _handle(
+        request,
+        survey,
+        response=response,
+        channel=Channel.PUBLIC,
+        where={},
+        action=request.path,
+        public_hash_salt=salt,
     )
     if saved is not None:
         secure = getattr(settings, "SESSION_COOKIE_SECURE", False)

@@ -74,5 +74,6 @@ bench: install
 	$(PY) bench/booking.py
 	$(PY) bench/checkin.py
 	$(PY) bench/kpi.py
+	$(PY) bench/notify.py
 	$(PY) bench/matching.py
 	$(PY) bench/surveys.py

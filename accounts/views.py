@@ -14,4 +14,6 @@ def home(request):
         return redirect("attendance:venue_today")
     if can(user, Perm.SESSIONS_VIEW):
         return redirect("classes:session_list")
+    if can(user, Perm.VOLUNTEER_SELF):
+        return redirect("volunteers:my_shifts")
     return render(request, "accounts/home.html")

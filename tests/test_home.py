@@ -17,8 +17,14 @@ def test_home_sends_each_role_to_its_work(request, client_fixture, target):
     assert client.get(reverse("home"))["Location"] == reverse(target)
 
 
-def test_volunteer_home_is_a_page(volunteer_client):
-    assert volunteer_client.get(reverse("home")).status_code == 200
+def test_volunteers_go_to_their_shifts(volunteer_client):
+    assert volunteer_client.get(reverse("home"))["Location"] == reverse("volunteers:my_shifts")
+
+
+def test_a_new_account_is_invited_to_apply_as_a_volunteer(client, no_role_user):
+    client.force_login(no_role_user)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("volunteers:apply") in page
 
 
 def test_venue_staff_see_the_check_in_menu(venue_client):

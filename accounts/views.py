@@ -12,6 +12,9 @@ def home(request):
         return redirect("classes:desk")
     if can(user, Perm.CHECKIN) and not can(user, Perm.SCHEDULE_EDIT):
         return redirect("attendance:venue_today")
+    if can(user, Perm.REPORTS_VIEW):
+        # The DX office starts from where the city stands against its plan.
+        return redirect("reports:plan_list")
     if can(user, Perm.SESSIONS_VIEW):
         return redirect("classes:session_list")
     if can(user, Perm.VOLUNTEER_SELF):

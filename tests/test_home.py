@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
     [
         ("desk_client", "classes:desk"),
         ("venue_client", "attendance:venue_today"),
-        ("dx_client", "classes:session_list"),
+        ("dx_client", "reports:plan_list"),
     ],
 )
 def test_home_sends_each_role_to_its_work(request, client_fixture, target):

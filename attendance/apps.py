@@ -27,3 +27,8 @@ class AttendanceConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
+        # SMS about a booking carry the resident's ticket link.
+        from attendance.tickets import ticket_link
+        from classes.notify import on_ticket_link
+
+        on_ticket_link(ticket_link)

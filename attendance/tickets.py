@@ -1,10 +1,12 @@
 """Tickets: the token a booking is shown and scanned by."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import Ticket
+from attendance.qr import ticket_url
 from classes.booking import CANCELLABLE_STATUSES, BookingError, booking_cancel
 from classes.models import Booking, BookingStatus, CancelReason, SessionStatus
 
@@ -93,3 +95,11 @@ def ticket_cancel(*, ticket_id, now=None):
         )
     except BookingError as error:
         raise TicketError(error.message, error.code) from None
+
+
+def ticket_link(booking_id):
+    """The booking's ticket page as an absolute address for an SMS (issued on first need).
+
+    classes.notify asks for it through `on_ticket_link`, registered in attendance's ready()."""
+    ticket = ticket_issue(booking_id=booking_id)
+    return ticket_url(ticket.token, base_url=settings.PUBLIC_BASE_URL)

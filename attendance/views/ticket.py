@@ -193,14 +193,6 @@ def ticket_offer_decline(request, ticket):
     return _ticket_offer(request, ticket, "decline")
 
 
-def ticket_link(booking_id):
-    """The booking's ticket page as an absolute address for an SMS (issued on first need).
-
-    classes.notify asks for it through `on_ticket_link`, registered by attendance's ready()."""
-    ticket = tickets.ticket_issue(booking_id=booking_id)
-    return ticket_url(ticket.token, base_url=settings.PUBLIC_BASE_URL)
-
-
 @_token_page
 def ticket_pdf(request, ticket):
     if not pdf.ticket_printable(ticket):

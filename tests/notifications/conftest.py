@@ -1,7 +1,5 @@
 import pytest
 
-from attendance.views.ticket import ticket_link
-from classes import notify
 from tests.notifications.twilio_stub import TwilioStub
 
 SID = "AC" + "0" * 32
@@ -22,12 +20,6 @@ def _notify_settings(settings):
     settings.NOTIFY_QUIET_START = "00:00"
     settings.NOTIFY_QUIET_END = "00:00"
     settings.NOTIFY_RETRY_DELAYS = [60, 300]
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _ticket_links():
-    """What attendance's ready() is asked to register (see the notifications report)."""
-    notify.on_ticket_link(ticket_link)
 
 
 @pytest.fixture

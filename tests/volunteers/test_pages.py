@@ -70,7 +70,7 @@ def test_overlapping_window_is_refused_and_the_form_keeps_the_input(
         )
     assert response.status_code == 200
     form = response.context["window_form"]
-    assert "overlaps the time you already entered" in form.non_field_errors()[0]
+    assert "と重なっています" in form.non_field_errors()[0]
     assert "09:00" in form.non_field_errors()[0]
     assert 'value="11:00"' in response.text
     assert volunteer.windows.count() == 1
@@ -226,8 +226,8 @@ def test_manual_assignment_warns_and_can_be_forced(make, dx_client, volunteer_us
         response = dx_client.post(url, {"need": need.pk, "volunteer": volunteer.pk})
     assert response.status_code == 409
     warnings = response.context["warnings"]["messages"]
-    assert "Has no qualification valid on the day of the shift." in warnings
-    assert "Is not available at this time." in warnings
+    assert "シフトの日に有効な資格がありません。" in warnings
+    assert "この時間は活動できません。" in warnings
     assert not Assignment.objects.exists()
     dx_client.post(url, {"need": need.pk, "volunteer": volunteer.pk, "force": "true"})
     assignment = Assignment.objects.get()

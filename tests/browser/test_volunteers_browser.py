@@ -1,0 +1,61 @@
+"""The volunteer's pages on a phone (375 px, Chromium): WCAG 2.1 AA by axe-core, big buttons,
+and the accept/check-in flow by tapping."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from volunteers.models import Assignment, Qualification, Role, ShiftNeed, Volunteer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_volunteer_pages_on_a_phone(page, login, axe, live_server, make, volunteer_user):
+    volunteer = Volunteer.objects.create(
+        user=volunteer_user,
+        family_name="日高",
+        given_name="さくら",
+        family_name_kana="ひだか",
+        given_name_kana="さくら",
+        phone="+819011112222",
+        status=Volunteer.Status.APPROVED,
+    )
+    Qualification.objects.create(
+        volunteer=volunteer, kind="shienin", issued_on=datetime.date(2024, 4, 1)
+    )
+    session = make.session(starts_at=timezone.now() + datetime.timedelta(minutes=30))
+    need = ShiftNeed.objects.create(session=session, role=Role.ASSISTANT, count=1)
+    shift = Assignment.objects.create(
+        need=need, session=session, volunteer=volunteer, source="manual"
+    )
+    shift_url = reverse("volunteers:shift_detail", args=[shift.pk])
+    urls = [
+        reverse("volunteers:my_shifts"),
+        shift_url,
+        reverse("volunteers:availability"),
+        reverse("volunteers:profile"),
+        reverse("volunteers:hours"),
+    ]
+    page.set_viewport_size({"width": 375, "height": 740})
+    login(volunteer_user)
+    found = {}
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        violations = axe(page)
+        if violations:
+            found[url] = violations
+    page.goto(f"{live_server.url}{urls[0]}")
+    page.click(".vol-shift")
+    page.wait_for_url(f"**{shift_url}")
+    accept = page.locator('form[action$="/accept/"] button')
+    height = accept.bounding_box()["height"]
+    accept.click()
+    # Check-in is open: the shift starts in 30 minutes.
+    page.locator('form[action$="/check-in/"] button').click()
+    page.wait_for_selector('form[action$="/check-out/"]')
+    assert found == {}
+    assert height >= 44  # a tap target a thumb finds
+    shift.refresh_from_db()
+    assert shift.status == Assignment.Status.ACCEPTED and shift.checked_in_at

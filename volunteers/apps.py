@@ -1,5 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def ensure_schedules(**kwargs):
+    """Register the daily shift reminders with django-q2 (idempotent, runs after every migrate),
+    at the same NOTIFY_REMINDER_TIME as the residents' day-before reminders."""
+    from django_q.models import Schedule
+
+    from classes.apps import next_reminder_run
+
+    Schedule.objects.update_or_create(
+        name="volunteers.shift_reminders",
+        defaults={
+            "func": "volunteers.tasks.send_shift_reminders",
+            "schedule_type": Schedule.DAILY,
+            "next_run": next_reminder_run(),
+            "repeats": -1,
+        },
+    )
 
 
 class VolunteersConfig(AppConfig):
@@ -7,6 +26,7 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self):
+        post_migrate.connect(ensure_schedules, sender=self)
         from classes.hooks import on_booking_change
         from volunteers.services import on_booking_change as follow_bookings
 

@@ -18,7 +18,7 @@ from django_q.tasks import async_task
 
 from classes.models import Session, SessionStatus
 from classes.scheduling import local_datetime
-from volunteers import matching
+from volunteers import matching, notify
 from volunteers.models import (
     HOLDING_STATUSES,
     Assignment,
@@ -237,6 +237,9 @@ def _write(run, result):
             )
         )
     Assignment.objects.bulk_create(rows)
+    # Each volunteer hears of this run's proposals in one SMS, once the run is saved.
+    if rows:
+        transaction.on_commit(lambda: notify.run_proposals_notice(run_id=run.pk), robust=True)
     MatchingRun.objects.filter(pk=run.pk).update(
         status=MatchingRun.Status.DONE,
         progress=100,

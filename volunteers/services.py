@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role as AccessRole
 from classes.models import SEAT_STATUSES, Session, SessionStatus
-from volunteers import hooks
+from volunteers import hooks, notify
 from volunteers.models import (
     DEFAULT_PARTICIPANTS_PER_ASSISTANT,
     HOLDING_STATUSES,
@@ -404,6 +404,10 @@ def assignment_assign(*, need_id, volunteer_id, user, force=False):
                 )
         except IntegrityError:
             raise VolunteerError(_("This volunteer already has a shift in this session.")) from None
+        # The volunteer hears of the proposal by SMS once this commits.
+        transaction.on_commit(
+            lambda: notify.proposals_notice(assignment_ids=[assignment.pk]), robust=True
+        )
     return assignment
 
 
@@ -435,6 +439,12 @@ def assignment_unassign(*, assignment_id, user):
             raise VolunteerError(_("The volunteer has already checked in to this shift."))
         if assignment.is_holding:
             _change(assignment, Assignment.Status.CANCELLED)
+            transaction.on_commit(
+                lambda: notify.shift_cancelled_notice(
+                    assignment_ids=[assignment.pk], reason=notify.BY_OFFICE
+                ),
+                robust=True,
+            )
     return assignment
 
 
@@ -519,8 +529,17 @@ def assignments_cancel_for_cancelled_sessions(*, session_ids):
         session__status=SessionStatus.CANCELLED,
         status__in=HOLDING_STATUSES,
     )
+    cancelled = []
     for assignment in rows:
         _change(assignment, Assignment.Status.CANCELLED, updated_at=now)
+        cancelled.append(assignment.pk)
+    if cancelled:
+        transaction.on_commit(
+            lambda: notify.shift_cancelled_notice(
+                assignment_ids=cancelled, reason=notify.BY_SESSION_CANCELLED
+            ),
+            robust=True,
+        )
 
 
 def _signature(assignment):

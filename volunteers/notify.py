@@ -1,0 +1,204 @@
+"""What volunteers are told about their shifts, by SMS: a new proposal, the day-before
+reminder of an accepted shift, and a shift cancelled (unassigned by the office, or its session
+cancelled).
+
+Channel: SMS to the volunteer's mobile number only. A volunteer without a mobile number gets
+nothing: unlike residents there is no voice call and no staff call list for volunteers (they
+see every change on their shift page and in their calendar feed, and the coordinator sees
+declines on the coverage page). Quiet hours, opt-outs (停止 / STOP), sending and retries are
+notifications' work. Every message has an idempotency key, so running any of this again never
+sends twice.
+
+Callers queue these with `transaction.on_commit` (see services and autoassign), so a change
+that is rolled back tells nobody.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from classes.models import SessionStatus
+from classes.notify import SIGNATURE, when
+from notifications.models import Channel, Purpose
+from notifications.services import MessageSpec, messages_queue
+from residents.normalize import is_mobile, parse_phone, to_e164
+from volunteers.models import Assignment, Role
+
+# The role names as the volunteer pages show them in Japanese (locale/ja/parts/volunteers.po).
+ROLE_JA = {Role.LEAD: "講師", Role.ASSISTANT: "アシスタント", Role.RECEPTION: "受付"}
+# A run's proposal SMS lists this many shifts; the rest are counted ("ほか2件").
+LISTED_PROPOSALS = 3
+
+# Why a shift was cancelled, as the SMS says it.
+BY_OFFICE = "office"
+BY_SESSION_CANCELLED = "session_cancelled"
+_CANCEL_REASONS = {
+    BY_OFFICE: "事務局の調整により",
+    BY_SESSION_CANCELLED: "教室が中止になったため",
+}
+
+
+def mobile(volunteer):
+    """The volunteer's mobile number in E.164, or None (landline or unusable: no message)."""
+    number = parse_phone(volunteer.phone)
+    return to_e164(number) if number and is_mobile(number) else None
+
+
+def link(name, *args):
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(f"volunteers:{name}", args=args)
+
+
+def shift_when(session):
+    """12月10日（水）13:30〜15:00"""
+    return f"{when(session)}〜{timezone.localtime(session.ends_at):%H:%M}"
+
+
+def _shift(assignment):
+    session = assignment.session
+    role = ROLE_JA.get(assignment.need.role, assignment.need.role)
+    return f"{shift_when(session)} {session.course.title}（{session.venue.name}）「{role}」"
+
+
+def proposal_text(assignments):
+    if len(assignments) == 1:
+        (one,) = assignments
+        return (
+            f"{SIGNATURE}ボランティアのお願いです。{_shift(one)}をお願いできますか。"
+            f"お受けいただけるかどうか、こちらでお返事ください: {link('shift_detail', one.pk)}"
+        )
+    listed = "、".join(_shift(a) for a in assignments[:LISTED_PROPOSALS])
+    more = len(assignments) - LISTED_PROPOSALS
+    rest = f" ほか{more}件" if more > 0 else ""
+    return (
+        f"{SIGNATURE}ボランティアのお願いが{len(assignments)}件あります。{listed}{rest}。"
+        f"お受けいただけるかどうか、こちらでお返事ください: {link('my_shifts')}"
+    )
+
+
+def reminder_text(assignment):
+    return (
+        f"{SIGNATURE}明日 {_shift(assignment)}のご担当です。よろしくお願いします。"
+        f"詳しくはこちら: {link('shift_detail', assignment.pk)} "
+        f"行けなくなったら、このページからお知らせください。"
+    )
+
+
+def cancelled_text(assignment, reason):
+    why = _CANCEL_REASONS.get(reason, _CANCEL_REASONS[BY_OFFICE])
+    return (
+        f"{SIGNATURE}{why}、{_shift(assignment)}のご担当は取り消しになりました。"
+        f"お問い合わせ: {settings.CONTACT_PHONE}"
+    )
+
+
+def _assignments(**filters):
+    return (
+        Assignment.objects.filter(**filters)
+        .select_related("volunteer", "need", "session__course", "session__venue")
+        .order_by("session__starts_at", "pk")
+    )
+
+
+def _spec(volunteer, purpose, text, key, assignments):
+    return MessageSpec(
+        channel=Channel.SMS,
+        to=mobile(volunteer),
+        purpose=purpose,
+        template_key=f"{purpose}_sms",
+        text=text,
+        key=key,
+        session_id=assignments[0].session_id if len(assignments) == 1 else None,
+        about={"volunteer_id": volunteer.pk, "assignment_ids": [a.pk for a in assignments]},
+    )
+
+
+# --- what is sent ------------------------------------------------------------------------------
+
+
+def proposals_notice(*, assignment_ids, now=None):
+    """One SMS per volunteer for these new proposals (one manual assignment, or one auto-assign
+    run's): the shifts still proposed and not yet begun. Keyed by the volunteer's first
+    assignment of the batch, so a second call sends nothing."""
+    now = now or timezone.now()
+    rows = _assignments(
+        pk__in=list(assignment_ids),
+        status=Assignment.Status.PROPOSED,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gt=now,
+    )
+    by_volunteer = {}
+    for assignment in rows:
+        by_volunteer.setdefault(assignment.volunteer_id, []).append(assignment)
+    specs = []
+    for shifts in by_volunteer.values():
+        volunteer = shifts[0].volunteer
+        if not mobile(volunteer):
+            continue
+        first = min(a.pk for a in shifts)
+        specs.append(
+            _spec(
+                volunteer,
+                Purpose.SHIFT_PROPOSAL,
+                proposal_text(shifts),
+                f"shift_proposal:{first}",
+                shifts,
+            )
+        )
+    return messages_queue(specs, now=now)
+
+
+def run_proposals_notice(*, run_id, now=None):
+    """The proposals an auto-assign run made (those still proposed)."""
+    ids = Assignment.objects.filter(run_id=run_id, status=Assignment.Status.PROPOSED)
+    return proposals_notice(assignment_ids=ids.values_list("pk", flat=True), now=now)
+
+
+def shift_cancelled_notice(*, assignment_ids, reason=BY_OFFICE, now=None):
+    """Tell volunteers their shift was cancelled (only shifts that had not yet ended)."""
+    now = now or timezone.now()
+    rows = _assignments(
+        pk__in=list(assignment_ids),
+        status=Assignment.Status.CANCELLED,
+        session__ends_at__gt=now,
+    )
+    specs = [
+        _spec(
+            a.volunteer,
+            Purpose.SHIFT_CANCELLED,
+            cancelled_text(a, reason),
+            f"shift_cancelled:{a.pk}",
+            [a],
+        )
+        for a in rows
+        if mobile(a.volunteer)
+    ]
+    return messages_queue(specs, now=now)
+
+
+def day_before_reminders(*, now=None):
+    """Remind volunteers of the shifts they accepted for tomorrow (Asia/Tokyo)."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    start = datetime.datetime.combine(
+        tomorrow, datetime.time(), tzinfo=timezone.get_current_timezone()
+    )
+    rows = _assignments(
+        status=Assignment.Status.ACCEPTED,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gte=start,
+        session__starts_at__lt=start + datetime.timedelta(days=1),
+    )
+    specs = [
+        _spec(
+            a.volunteer,
+            Purpose.SHIFT_REMINDER,
+            reminder_text(a),
+            f"shift_reminder:{a.pk}:{tomorrow.isoformat()}",
+            [a],
+        )
+        for a in rows
+        if mobile(a.volunteer)
+    ]
+    return messages_queue(specs, now=now)

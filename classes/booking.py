@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from classes.hooks import BookingChange, announce
+from classes.hooks import BookingChange, announce, announce_session_cancel
 from classes.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -463,6 +463,7 @@ def session_cancel(*, session_id, user, reason, now=None):
     )
     for booking in affected:
         _announce(booking, previous[booking.pk], "session_cancelled")
+    announce_session_cancel(session.pk)
     return affected
 
 

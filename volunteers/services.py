@@ -294,12 +294,15 @@ def _ratio(course):
 
 
 def on_booking_change(change):
-    """classes.hooks listener: a booking changed, so the assistant count may change; a session
-    cancelled cancels its shifts."""
+    """classes.hooks listener: a booking changed, so the assistant count may change."""
     if change.reason == "session_cancelled":
-        assignments_cancel_for_cancelled_sessions(session_ids=[change.session_id])
-        return
+        return  # the session's shifts end with it (on_session_cancel)
     needs_follow_bookings(change.session_id)
+
+
+def on_session_cancel(session_id):
+    """classes.hooks listener: a cancelled session cancels its shifts, bookings or not."""
+    assignments_cancel_for_cancelled_sessions(session_ids=[session_id])
 
 
 def course_staffing_set(*, course, user, **fields):

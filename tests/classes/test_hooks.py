@@ -64,3 +64,19 @@ def test_session_cancel_tells_about_every_booking(
         session_cancel(session_id=session.pk, user=desk_user, reason="台風")
     assert sorted(c.resident_id for c in heard) == sorted(r.pk for r in residents)
     assert {c.reason for c in heard} == {"session_cancelled"}
+
+
+def test_a_cancelled_session_is_announced_with_or_without_bookings(
+    make, desk_user, django_capture_on_commit_callbacks
+):
+    cancelled = []
+    hooks.on_session_cancel(cancelled.append)
+    try:
+        empty, booked = make.session(), make.session()
+        booking_create(session_id=booked.pk, resident_id=make.resident().pk, user=desk_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            session_cancel(session_id=empty.pk, user=desk_user, reason="台風")
+            session_cancel(session_id=booked.pk, user=desk_user, reason="台風")
+    finally:
+        hooks._session_cancel_listeners.remove(cancelled.append)
+    assert cancelled == [empty.pk, booked.pk]

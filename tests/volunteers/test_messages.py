@@ -235,6 +235,18 @@ def test_a_cancelled_session_tells_its_volunteers(
     assert declined.status == Assignment.Status.DECLINED
 
 
+def test_a_session_cancelled_without_bookings_still_tells_its_volunteers(
+    session, desk_user, django_user_model, django_capture_on_commit_callbacks
+):
+    accepted = shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session_id=session.pk, user=desk_user, reason="会場の都合")
+    accepted.refresh_from_db()
+    assert accepted.status == Assignment.Status.CANCELLED
+    (message,) = Message.objects.filter(purpose="shift_cancelled")
+    assert message.key == f"shift_cancelled:{accepted.pk}"
+
+
 def test_day_before_reminders_pick_only_tomorrows_accepted_shifts(make, session, django_user_model):
     sakura = volunteer(django_user_model)
     tomorrow = shift(sakura, session, status=Assignment.Status.ACCEPTED)

@@ -5,6 +5,7 @@ new version first when the current one already has answers."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -93,15 +94,21 @@ def survey_detail(request, pk):
             messages.success(request, _("Saved."))
             return redirect("surveys:detail", pk=survey.pk)
     survey.refresh_from_db()
-    context = {
+    context = _detail_context(request, survey, form=form, question_form=QuestionForm())
+    return render(request, "surveys/detail.html", context)
+
+
+def _detail_context(request, survey, *, form, question_form):
+    """The survey page: settings form, questions, versions and the public link."""
+    public_path = reverse("surveys:answer_public", args=[survey.public_token])
+    return {
         "survey": survey,
         "form": form,
         "questions": queries.questions_of(survey),
-        "question_form": QuestionForm(),
+        "question_form": question_form,
         "versions": queries.versions_with_answers(survey),
-        "public_url": request.build_absolute_uri(f"/s/p/{survey.public_token}/"),
+        "public_url": request.build_absolute_uri(public_path),
     }
-    return render(request, "surveys/detail.html", context)
 
 
 @require(Perm.SURVEYS_MANAGE)
@@ -128,14 +135,8 @@ def question_add(request, pk):
         else:
             messages.success(request, _("The question was added."))
             return redirect("surveys:detail", pk=survey.pk)
-    context = {
-        "survey": survey,
-        "form": SurveySettingsForm(instance=survey, prefix="settings"),
-        "questions": queries.questions_of(survey),
-        "question_form": form,
-        "versions": queries.versions_with_answers(survey),
-        "public_url": request.build_absolute_uri(f"/s/p/{survey.public_token}/"),
-    }
+    settings_form = SurveySettingsForm(instance=survey, prefix="settings")
+    context = _detail_context(request, survey, form=settings_form, question_form=form)
     return render(request, "surveys/detail.html", context, status=400)
 
 

@@ -27,8 +27,10 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,16 +174,43 @@ def _write_sql():
     columns = ", ".join(CheckIn._meta.get_field(name).column for name in _LOG_FIELDS)
     values = ", ".join(["%s"] * len(_LOG_FIELDS))
     log = f"INSERT INTO {CheckIn._meta.db_table} ({columns}) VALUES ({values}) RETURNING id"
+    # A SELECT list gives parameters no column to take their type from: name each type.
+    typed = ", ".join(
+        f"CAST(%s AS {CheckIn._meta.get_field(name).cast_db_type(connection)})"
+        for name in _LOG_FIELDS
+    )
     claim = (
         f"UPDATE {Booking._meta.db_table} SET status = %s, updated_at = %s "
         "WHERE id = %s AND status = %s"
     )
     claim_and_log = (
         f"WITH claimed AS ({claim} RETURNING id) "
-        f"INSERT INTO {CheckIn._meta.db_table} ({columns}) SELECT {values} FROM claimed "
+        f"INSERT INTO {CheckIn._meta.db_table} ({columns}) SELECT {typed} FROM claimed "
         "RETURNING id"
     )
     return log, claim_and_log, claim
+
+
+def _scan_cursor():
+    """Django's cursor, but on PostgreSQL one that binds parameters on the server, so the scan's
+    statements are prepared once per connection (settings: DB_PREPARED_STATEMENTS) and then
+    only executed. Queries are still logged and errors translated as Django's own are."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return _ServerBoundDebugCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
+class _ServerBoundDebugCursor(CursorDebugWrapper):
+    """Logs each statement as written, with its parameters beside it: Django reads the executed
+    SQL back only from cursors that bind on the client."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _aware(moment):
@@ -247,7 +276,7 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
     by = user if user is not None and user.is_authenticated else None
     # Inside a caller's transaction (walk-in, roster) a failed insert must not spoil it.
     guard = transaction.atomic if connection.in_atomic_block else nullcontext
-    with guard(), connection.cursor() as cursor:
+    with guard(), _scan_cursor() as cursor:
         for _attempt in range(_CLAIM_ATTEMPTS):
             ticket = _read(cursor, token)
             booking = ticket.booking if ticket else None

@@ -3,6 +3,7 @@
 DATABASE_URL  default: SQLite file under var/ (the embedded default)
 REDIS_URL     when set, django-q2 uses Redis as its broker; otherwise its ORM broker
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, BOOKING_OFFER_HOURS, CONTACT_PHONE
+CONN_MAX_AGE, DB_PREPARED_STATEMENTS (PostgreSQL: see the Database block)
 """
 
 import os
@@ -118,6 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's own queries bind parameters on the client and are never prepared. The venue's
+    # scan path (attendance.checkin) binds on the server so that its statements are prepared
+    # once per connection: planning its joined read costs ten times more than running it.
+    # Set DB_PREPARED_STATEMENTS=0 behind a pooler that cannot keep prepared statements
+    # (PgBouncer in transaction mode before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (django-q2) -------------------------------------------------------------

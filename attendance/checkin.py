@@ -24,8 +24,10 @@ import datetime
 import functools
 import re
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import psycopg
 from django.contrib.auth import get_user_model
@@ -62,6 +64,12 @@ _LOG_FIELDS = (
     "at",
     "note",
 )
+# Django's conversion for the columns that need one on some database (a UUID is text on
+# SQLite, a datetime naive UTC); the other values go to the driver as they are.
+_LOG_PREPARERS = tuple(
+    CheckIn._meta.get_field(name).get_db_prep_save if name in ("nonce", "at") else None
+    for name in _LOG_FIELDS
+)
 
 
 class CheckInError(Exception):
@@ -73,21 +81,38 @@ class CheckInError(Exception):
 
 @dataclass(frozen=True)
 class CheckInOutcome:
-    """What the scanner shows: the result code, whose booking, and for a repeat the first one."""
+    """What the scanner shows: the result code, whose booking, and for a repeat the first one.
 
-    checkin: CheckIn
+    The scan path answers from plain values; `checkin`, `booking` and `first_by` are model
+    instances made (without queries) only when a caller asks for them.
+    """
+
     result: str
-    booking: Booking | None
-    first_at: datetime.datetime | None = None
-    first_by: object = None
+    checkin_id: int
+    resident_name: str
+    first_at: datetime.datetime | None
+    # () -> (checkin, booking or None, the first check-in's staff user or None)
+    make_models: Callable[[], tuple] = field(repr=False, compare=False)
 
     @property
     def ok(self):
         return self.result == Result.OK
 
+    @functools.cached_property
+    def _models(self):
+        return self.make_models()
+
     @property
-    def resident_name(self):
-        return self.booking.resident.full_name if self.booking else ""
+    def checkin(self):
+        return self._models[0]
+
+    @property
+    def booking(self):
+        return self._models[1]
+
+    @property
+    def first_by(self):
+        return self._models[2]
 
 
 def token_from_scan(text):
@@ -107,13 +132,15 @@ def _as_uuid(nonce):
 
 
 def _outcome(checkin):
+    """The outcome of a check-in loaded through the ORM (a replayed nonce)."""
     first = checkin.original
+    booking = checkin.booking
     return CheckInOutcome(
-        checkin=checkin,
         result=checkin.result,
-        booking=checkin.booking,
+        checkin_id=checkin.pk,
+        resident_name=booking.resident.full_name if booking else "",
         first_at=first.at if first else None,
-        first_by=first.by if first else None,
+        make_models=lambda: (checkin, booking, first.by if first else None),
     )
 
 
@@ -127,22 +154,43 @@ def checkin_replay(nonce):
     return _outcome(earlier) if earlier else None
 
 
-def _judge(ticket, booking, session_id, now):
+class _Ticket(NamedTuple):
+    """A row of the scan's read (its columns in this order): the ticket, its booking and session,
+    the resident's name, and the booking's standing check-in with who made it."""
+
+    id: int
+    revoked_at: datetime.datetime | None
+    booking_id: int
+    status: str
+    session_id: int
+    resident_id: int
+    starts_at: datetime.datetime
+    family_name: str
+    given_name: str
+    first_id: int | None
+    first_at: datetime.datetime | None
+    first_by_id: int | None
+    first_by_username: str | None
+    first_by_first_name: str | None
+    first_by_last_name: str | None
+
+
+def _judge(ticket, session_id, now):
     """The result code for this ticket scanned at this session, before anything changes."""
     if ticket is None:
         return Result.UNKNOWN
-    if not ticket.is_valid:
+    if ticket.revoked_at is not None:
         return Result.REVOKED
-    if booking.status == BookingStatus.CANCELLED:
+    if ticket.status == BookingStatus.CANCELLED:
         return Result.CANCELLED
-    if booking.status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED):
+    if ticket.status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED):
         return Result.WAITLISTED
     # A ticket counts only on the day of its session, even on that session's own page.
-    if timezone.localdate(booking.session.starts_at) != timezone.localdate(now):
+    if timezone.localdate(_aware(ticket.starts_at)) != timezone.localdate(now):
         return Result.WRONG_DAY
-    if booking.session_id != session_id:
+    if ticket.session_id != session_id:
         return Result.WRONG_SESSION
-    if booking.status == BookingStatus.ATTENDED:
+    if ticket.status == BookingStatus.ATTENDED:
         return Result.ALREADY
     return Result.OK
 
@@ -221,45 +269,26 @@ def _aware(moment):
 
 
 def _read(cursor, token):
-    """The ticket as plain model instances (no further queries), or None for an unknown one."""
+    """The ticket's row, or None for an unknown token."""
     cursor.execute(_scan_sql(), [Result.OK, token])
     row = cursor.fetchone()
-    if row is None:
-        return None
-    (ticket_id, revoked_at, booking_id, status, session_id, resident_id, starts_at) = row[:7]
-    family_name, given_name, first_id, first_at, by_id, username, first, last = row[7:]
-    booking = Booking(
-        id=booking_id,
-        status=status,
-        session=Session(id=session_id, starts_at=_aware(starts_at)),
-        resident=Resident(id=resident_id, family_name=family_name, given_name=given_name),
-    )
-    ticket = Ticket(id=ticket_id, token=token, revoked_at=_aware(revoked_at), booking=booking)
-    if first_id is not None:
-        by = None
-        if by_id is not None:
-            by = get_user_model()(id=by_id, username=username, first_name=first, last_name=last)
-        booking.standing_checkin = CheckIn(id=first_id, at=_aware(first_at), by=by)
-    else:
-        booking.standing_checkin = None
-    return ticket
+    return None if row is None else _Ticket._make(row)
 
 
-def _write(cursor, checkin, *, claim_from=None):
-    """Insert the attempt; with `claim_from`, only together with moving the booking from that
-    status to attended. Returns the new id, or None when the claim found the booking changed."""
+def _write(cursor, values, *, claim_from=None):
+    """Insert the attempt (`values` in _LOG_FIELDS order); with `claim_from`, only together with
+    moving the booking from that status to attended. Returns the new id, or None when the claim
+    found the booking changed."""
     log, claim_and_log, claim = _write_sql()
     params = [
-        CheckIn._meta.get_field(name).get_db_prep_save(
-            getattr(checkin, CheckIn._meta.get_field(name).attname), connection
-        )
-        for name in _LOG_FIELDS
+        _prep(value, connection) if _prep else value
+        for value, _prep in zip(values, _LOG_PREPARERS, strict=True)
     ]
     if claim_from is None:
         cursor.execute(log, params)
         return cursor.fetchone()[0]
-    at = CheckIn._meta.get_field("at").get_db_prep_save(checkin.at, connection)
-    claim_params = [BookingStatus.ATTENDED, at, checkin.booking_id, claim_from]
+    at, booking_id = params[_LOG_FIELDS.index("at")], params[_LOG_FIELDS.index("booking")]
+    claim_params = [BookingStatus.ATTENDED, at, booking_id, claim_from]
     if connection.vendor == "postgresql":
         cursor.execute(claim_and_log, claim_params + params)
         row = cursor.fetchone()
@@ -272,37 +301,90 @@ def _write(cursor, checkin, *, claim_from=None):
         return cursor.fetchone()[0]
 
 
+def _models_of(ticket, values, checkin_id):
+    """The scan's check-in, booking and first check-in's staff user as unsaved-looking model
+    instances carrying the ids and values the scan read and wrote."""
+    row = dict(zip(_LOG_FIELDS, values, strict=True))
+    booking = None
+    first_by = None
+    original = None
+    if ticket is not None:
+        booking = Booking(
+            id=ticket.booking_id,
+            status=BookingStatus.ATTENDED if row["result"] == Result.OK else ticket.status,
+            session=Session(id=ticket.session_id, starts_at=_aware(ticket.starts_at)),
+            resident=Resident(
+                id=ticket.resident_id,
+                family_name=ticket.family_name,
+                given_name=ticket.given_name,
+            ),
+        )
+        if ticket.first_by_id is not None:
+            first_by = get_user_model()(
+                id=ticket.first_by_id,
+                username=ticket.first_by_username,
+                first_name=ticket.first_by_first_name,
+                last_name=ticket.first_by_last_name,
+            )
+        if row["original"] is not None:
+            original = CheckIn(id=ticket.first_id, at=_aware(ticket.first_at), by=first_by)
+    checkin = CheckIn(
+        id=checkin_id,
+        nonce=row["nonce"],
+        result=row["result"],
+        channel=row["channel"],
+        token=row["token"],
+        ticket_id=row["ticket"],
+        booking=booking,
+        session_id=row["session"],
+        resident=booking.resident if booking else None,
+        original=original,
+        device=row["device"],
+        by_id=row["by"],
+        at=row["at"],
+        note=row["note"],
+    )
+    return checkin, booking, first_by
+
+
 def _redeem(*, token, session_id, device, nonce, user, channel, now):
-    by = user if user is not None and user.is_authenticated else None
+    by_id = user.pk if user is not None and user.is_authenticated else None
     # Inside a caller's transaction (walk-in, roster) a failed insert must not spoil it.
     guard = transaction.atomic if connection.in_atomic_block else nullcontext
     with guard(), _scan_cursor() as cursor:
         for _attempt in range(_CLAIM_ATTEMPTS):
             ticket = _read(cursor, token)
-            booking = ticket.booking if ticket else None
-            result = _judge(ticket, booking, session_id, now)
-            checkin = CheckIn(
-                nonce=nonce,
-                result=result,
-                channel=channel,
-                token=token[:64],
-                ticket=ticket,
-                booking=booking,
-                session_id=session_id,
-                resident=booking.resident if booking else None,
-                original=booking.standing_checkin if result == Result.ALREADY else None,
-                device=device[:64],
-                by=by,
-                at=now,
+            result = _judge(ticket, session_id, now)
+            first = ticket is not None and ticket.first_id is not None and result == Result.ALREADY
+            values = (  # in _LOG_FIELDS order
+                nonce,
+                result,
+                channel,
+                token[:64],
+                ticket.id if ticket else None,
+                ticket.booking_id if ticket else None,
+                session_id,
+                ticket.resident_id if ticket else None,
+                ticket.first_id if first else None,
+                device[:64],
+                by_id,
+                now,
+                "",
             )
-            claim_from = booking.status if result == Result.OK else None
-            checkin.pk = _write(cursor, checkin, claim_from=claim_from)
-            if checkin.pk is None:
+            # From booked, or from no_show for someone who came late.
+            claim_from = ticket.status if result == Result.OK else None
+            checkin_id = _write(cursor, values, claim_from=claim_from)
+            if checkin_id is None:
                 continue  # another phone checked this booking in a moment ago
-            if result == Result.OK:
-                # From booked, or from no_show for someone who came late.
-                booking.status = BookingStatus.ATTENDED
-            return _outcome(checkin)
+            return CheckInOutcome(
+                result=result,
+                checkin_id=checkin_id,
+                resident_name=(
+                    Resident.name_from(ticket.family_name, ticket.given_name) if ticket else ""
+                ),
+                first_at=_aware(ticket.first_at) if first else None,
+                make_models=functools.partial(_models_of, ticket, values, checkin_id),
+            )
     raise CheckInError(_("The scanner is very busy. Please scan again."), "busy")
 
 

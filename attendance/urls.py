@@ -5,6 +5,8 @@ from attendance.views import ticket, venue
 app_name = "attendance"
 
 urlpatterns = [
+    # The scan API first: it is asked for once per senior in the queue (see config/urls.py).
+    path("venue/api/checkin/", venue.api_checkin, name="api_checkin"),
     # Residents' ticket pages: no login, the unguessable token is the key (helper_tickets)
     path("t/<str:token>/", ticket.ticket_page, name="ticket"),
     path("t/<str:token>/cancel/", ticket.ticket_cancel, name="ticket_cancel"),
@@ -21,7 +23,6 @@ urlpatterns = [
     # The venue: today's sessions, scanner, roster check-in, walk-ins (helper_scanner)
     path("venue/", venue.today, name="venue_today"),
     path("venue/sessions/<int:pk>/", venue.session_checkin, name="venue_session"),
-    path("venue/api/checkin/", venue.api_checkin, name="api_checkin"),
     path("venue/sessions/<int:pk>/counts/", venue.session_counts, name="venue_counts"),
     path("venue/sessions/<int:pk>/roster/", venue.session_roster, name="venue_roster"),
     path("venue/sessions/<int:pk>/checkin/", venue.roster_checkin, name="venue_checkin"),

@@ -195,9 +195,14 @@ class Resident(models.Model):
         self.given_kana_key = normalize_kana(self.given_name_kana)
         self.name_key = normalize_name(self.family_name + self.given_name)
 
+    @staticmethod
+    def name_from(family_name, given_name):
+        """A name as shown everywhere: family name first, as on Japanese forms."""
+        return f"{family_name} {given_name}"
+
     @property
     def full_name(self):
-        return f"{self.family_name} {self.given_name}"
+        return self.name_from(self.family_name, self.given_name)
 
     @property
     def full_name_kana(self):

@@ -53,7 +53,7 @@ def _local_hm(moment):
 
 def _reason(outcome):
     """The result in plain Japanese, ready to show in the big box."""
-    result, booking = outcome.result, outcome.booking
+    result = outcome.result
     if result == Result.OK:
         return _("%(name)s: checked in.") % {"name": outcome.resident_name}
     if result == Result.ALREADY:
@@ -66,10 +66,10 @@ def _reason(outcome):
         return _("Already checked in (%(time)s).") % {"time": _local_hm(outcome.first_at)}
     if result == Result.WRONG_SESSION:
         return _("This ticket is for another session today (starts %(time)s).") % {
-            "time": _local_hm(booking.session.starts_at)
+            "time": _local_hm(outcome.booking.session.starts_at)
         }
     if result == Result.WRONG_DAY:
-        start = timezone.localtime(booking.session.starts_at)
+        start = timezone.localtime(outcome.booking.session.starts_at)
         return _("This ticket is for another day (%(date)s %(time)s).") % {
             "date": short_date(start.date()),
             "time": start.strftime("%H:%M"),
@@ -93,7 +93,7 @@ def _answer(outcome):
         "name": outcome.resident_name,
         "first_at": _local_hm(outcome.first_at),
         "first_by": _staff_name(outcome.first_by),
-        "checkin_id": outcome.checkin.pk,
+        "checkin_id": outcome.checkin_id,
     }
 
 

@@ -83,15 +83,16 @@ class CheckInError(Exception):
 class CheckInOutcome:
     """What the scanner shows: the result code, whose booking, and for a repeat the first one.
 
-    The scan path answers from plain values; `checkin`, `booking` and `first_by` are model
-    instances made (without queries) only when a caller asks for them.
+    The scan path answers from plain values; `checkin` and `booking` are model instances made
+    (without queries) only when a caller asks for them.
     """
 
     result: str
     checkin_id: int
     resident_name: str
     first_at: datetime.datetime | None
-    # () -> (checkin, booking or None, the first check-in's staff user or None)
+    first_by: object  # the staff user of the standing check-in, for already_checked_in
+    # () -> (checkin, booking or None)
     make_models: Callable[[], tuple] = field(repr=False, compare=False)
 
     @property
@@ -109,10 +110,6 @@ class CheckInOutcome:
     @property
     def booking(self):
         return self._models[1]
-
-    @property
-    def first_by(self):
-        return self._models[2]
 
 
 def token_from_scan(text):
@@ -140,7 +137,8 @@ def _outcome(checkin):
         checkin_id=checkin.pk,
         resident_name=booking.resident.full_name if booking else "",
         first_at=first.at if first else None,
-        make_models=lambda: (checkin, booking, first.by if first else None),
+        first_by=first.by if first else None,
+        make_models=lambda: (checkin, booking),
     )
 
 
@@ -301,12 +299,23 @@ def _write(cursor, values, *, claim_from=None):
         return cursor.fetchone()[0]
 
 
-def _models_of(ticket, values, checkin_id):
-    """The scan's check-in, booking and first check-in's staff user as unsaved-looking model
-    instances carrying the ids and values the scan read and wrote."""
+def _first_by(ticket):
+    """The staff user who made the booking's standing check-in, from the scan's read."""
+    if ticket.first_by_id is None:
+        return None
+    return get_user_model()(
+        id=ticket.first_by_id,
+        username=ticket.first_by_username,
+        first_name=ticket.first_by_first_name,
+        last_name=ticket.first_by_last_name,
+    )
+
+
+def _models_of(ticket, values, checkin_id, first_by):
+    """The scan's check-in and booking as model instances carrying the ids and values the scan
+    read and wrote."""
     row = dict(zip(_LOG_FIELDS, values, strict=True))
     booking = None
-    first_by = None
     original = None
     if ticket is not None:
         booking = Booking(
@@ -319,13 +328,6 @@ def _models_of(ticket, values, checkin_id):
                 given_name=ticket.given_name,
             ),
         )
-        if ticket.first_by_id is not None:
-            first_by = get_user_model()(
-                id=ticket.first_by_id,
-                username=ticket.first_by_username,
-                first_name=ticket.first_by_first_name,
-                last_name=ticket.first_by_last_name,
-            )
         if row["original"] is not None:
             original = CheckIn(id=ticket.first_id, at=_aware(ticket.first_at), by=first_by)
     checkin = CheckIn(
@@ -344,7 +346,7 @@ def _models_of(ticket, values, checkin_id):
         at=row["at"],
         note=row["note"],
     )
-    return checkin, booking, first_by
+    return checkin, booking
 
 
 def _redeem(*, token, session_id, device, nonce, user, channel, now):
@@ -376,6 +378,7 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
             checkin_id = _write(cursor, values, claim_from=claim_from)
             if checkin_id is None:
                 continue  # another phone checked this booking in a moment ago
+            first_by = _first_by(ticket) if first else None
             return CheckInOutcome(
                 result=result,
                 checkin_id=checkin_id,
@@ -383,7 +386,8 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
                     Resident.name_from(ticket.family_name, ticket.given_name) if ticket else ""
                 ),
                 first_at=_aware(ticket.first_at) if first else None,
-                make_models=functools.partial(_models_of, ticket, values, checkin_id),
+                first_by=first_by,
+                make_models=functools.partial(_models_of, ticket, values, checkin_id, first_by),
             )
     raise CheckInError(_("The scanner is very busy. Please scan again."), "busy")
 

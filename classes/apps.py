@@ -52,8 +52,10 @@ class ClassesConfig(AppConfig):
         # Residents hear about their bookings (classes.notify), and answer by phone.
         from classes import notify
         from classes.hooks import on_booking_change
-        from notifications.hooks import on_answer
+        from notifications.hooks import on_answer, on_unreached
 
         on_booking_change(notify.booking_changed)
         for purpose in ("confirmation", "reminder", "offer"):
             on_answer(purpose, notify.answer_booking)
+        for purpose in ("reminder", "offer", "session_cancelled"):
+            on_unreached(purpose, notify.call_unreached)

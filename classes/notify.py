@@ -3,7 +3,8 @@ waitlist offer, a cancelled session.
 
 The channel follows the resident's preferred contact: SMS to a mobile number, an automated
 voice call (1 = confirm, 2 = cancel), or a line on the staff's call list when they asked for a
-call from staff or have no number the chosen channel can reach. Nothing is sent to residents
+call from staff or have no number the chosen channel can reach, or when a reminder, offer or
+cancellation notice did not get through (`call_unreached`). Nothing is sent to residents
 who asked not to be contacted. Every message has an idempotency key, so running any of this
 again never sends twice. Notifications does the logging, quiet hours, sending and retries.
 """
@@ -160,17 +161,7 @@ def _plan(bookings, purpose, key_for, *, now, sms_only=False):
         }
         key = key_for(booking)
         if channel == "call":
-            calls.append(
-                CallSpec(
-                    day=today,
-                    purpose=purpose,
-                    who=f"{resident.full_name}（{resident.full_name_kana}）",
-                    phone=format_phone_national(number),
-                    script=script,
-                    key=key,
-                    **ids,
-                )
-            )
+            calls.append(_call(purpose, booking, number, script, key, day=today))
             continue
         messages.append(
             MessageSpec(
@@ -185,6 +176,22 @@ def _plan(bookings, purpose, key_for, *, now, sms_only=False):
             )
         )
     return messages_queue(messages, now=now), calls_add(calls)
+
+
+def _call(purpose, booking, number, script, key, *, day, about=None):
+    resident = booking.resident
+    return CallSpec(
+        day=day,
+        purpose=purpose,
+        who=f"{resident.full_name}（{resident.full_name_kana}）",
+        phone=format_phone_national(number),
+        script=script,
+        key=key,
+        resident_id=resident.pk,
+        booking_id=booking.pk,
+        session_id=booking.session_id,
+        about=about or {},
+    )
 
 
 def _bookings(**filters):
@@ -251,6 +258,42 @@ def booking_changed(change):
         offer_notice(booking_id=change.booking_id)
     elif change.reason == "session_cancelled":
         session_cancelled_notice(booking_id=change.booking_id)
+
+
+# --- a message that did not get through ---------------------------------------------------------
+
+# What must still hold for a purpose's message to be worth a phone call from staff.
+_STILL_DUE = {
+    Purpose.REMINDER: {"status": BookingStatus.BOOKED},
+    Purpose.OFFER: {"status": BookingStatus.OFFERED},
+    Purpose.SESSION_CANCELLED: {"cancel_reason": CancelReason.SESSION_CANCELLED},
+}
+
+
+def call_unreached(unreached, *, now=None):
+    """notifications hook: a reminder, offer or cancellation notice that did not reach the
+    resident (a call nobody answered, an SMS the network could not deliver) becomes a line on
+    today's call list, so that a person phones instead. Not when it no longer matters (the
+    booking was cancelled, the offer taken or expired, the session over)."""
+    still_due = _STILL_DUE.get(unreached.purpose)
+    if still_due is None or unreached.booking_id is None:
+        return []
+    now = now or timezone.now()
+    bookings = _bookings(pk=unreached.booking_id, session__starts_at__gt=now, **still_due)
+    calls = [
+        _call(
+            unreached.purpose,
+            booking,
+            unreached.to,
+            _texts(unreached.purpose, booking)[2],
+            f"unreached:{unreached.key}",
+            day=timezone.localdate(now),
+            about={"unreached": unreached.channel},
+        )
+        for booking in bookings
+        if route(booking.resident) is not None  # not since asked not to be contacted
+    ]
+    return calls_add(calls)
 
 
 # --- answers: a key pressed in a call, an outcome on the call list -----------------------------

@@ -1,9 +1,14 @@
-"""Answers that reach other apps: a key pressed in a voice call, an outcome on the call list.
+"""What reaches other apps: a key pressed in a voice call, an outcome on the call list, and a
+message that did not reach its resident.
 
 Notifications imports none of our apps. An app that acts on answers (classes: cancel the
 booking, take the offered seat) registers a handler per purpose in its AppConfig.ready():
 `on_answer("reminder", handler)`. The handler gets a `Reply` of plain ids and runs inside the
 transaction that records the answer; raising `AnswerError` refuses it and records nothing.
+
+Likewise `on_unreached("reminder", handler)`: the handler gets an `Unreached` when the network
+reports that a message of that purpose did not get through (a call nobody answered, an SMS not
+delivered), inside the transaction that records the report.
 """
 
 from dataclasses import dataclass, field
@@ -29,19 +34,40 @@ class AnswerError(Exception):
         self.message = message
 
 
-_handlers = {}
+@dataclass(frozen=True)
+class Unreached:
+    purpose: str
+    channel: str  # "sms" or "voice"
+    to: str  # the E.164 number that was tried
+    key: str  # the message's idempotency key
+    booking_id: int | None = None
+    resident_id: int | None = None
+    session_id: int | None = None
+    about: dict = field(default_factory=dict)
 
 
-def on_answer(purpose, handler):
-    """Register `handler(reply)` for messages and calls of `purpose` (one handler each)."""
-    _handlers[purpose] = handler
-    return handler
+class _ByPurpose:
+    """One handler per purpose for one kind of event (a `Reply`, an `Unreached`)."""
+
+    def __init__(self):
+        self._handlers = {}
+
+    def register(self, purpose, handler):
+        self._handlers[purpose] = handler
+        return handler
+
+    def send(self, event):
+        """Call the event's purpose's handler; True when one was registered."""
+        handler = self._handlers.get(event.purpose)
+        if handler is None:
+            return False
+        handler(event)
+        return True
 
 
-def dispatch(reply):
-    """Call the purpose's handler; True when one was registered."""
-    handler = _handlers.get(reply.purpose)
-    if handler is None:
-        return False
-    handler(reply)
-    return True
+_answers = _ByPurpose()
+_unreached = _ByPurpose()
+# on_answer(purpose, handler(reply)); dispatch(reply) -> True when a handler took it
+on_answer, dispatch = _answers.register, _answers.send
+# on_unreached(purpose, handler(unreached)); announce_unreached(unreached) likewise
+on_unreached, announce_unreached = _unreached.register, _unreached.send

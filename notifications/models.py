@@ -148,6 +148,12 @@ class CallStatus(models.TextChoices):
     CALL_AGAIN = "call_again", _("Call again")
 
 
+# A call-list line made because an automated message did not get through says so.
+UNREACHED_NOTES = {
+    Channel.VOICE: _("The automated call did not get through (no answer or busy)."),
+    Channel.SMS: _("The SMS could not be delivered."),
+}
+
 # Calls in these states are still on the list.
 OPEN_CALL_STATUSES = (CallStatus.OPEN, CallStatus.NO_ANSWER, CallStatus.CALL_AGAIN)
 
@@ -179,6 +185,11 @@ class Call(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.purpose} {self.who}"
+
+    @property
+    def unreached_note(self):
+        """Why someone who gets automated messages is on the list: one did not reach them."""
+        return UNREACHED_NOTES.get(self.about.get("unreached"), "")
 
 
 class CallOutcome(models.Model):

@@ -371,6 +371,20 @@ def message_status_report(*, token, provider_status, provider_id="", error_code=
             setattr(message, name, value)
         message.save(update_fields=[*fields, "updated_at"])
     _event(message.pk, message.status, detail)
+    if fields.get("status") == Status.UNDELIVERABLE:
+        # The resident did not get it: the purpose's app may put them on the call list.
+        hooks.announce_unreached(
+            hooks.Unreached(
+                purpose=message.purpose,
+                channel=message.channel,
+                to=message.to,
+                key=message.key,
+                booking_id=message.booking_id,
+                resident_id=message.resident_id,
+                session_id=message.session_id,
+                about=message.about,
+            )
+        )
     return message
 
 

@@ -1,5 +1,7 @@
 """Reports' state changes: background exports (requested from the page, built by a q2 task)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -7,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import exports, queries
 from reports.models import Export, ExportFormat, Plan
+
+
+# A prepared export file is kept in its row this long, then removed by a daily task: the
+# figures can be exported again at any time, and the rows would otherwise grow without end.
+EXPORT_KEEP_DAYS = 14
 
 
 class ReportError(Exception):
@@ -68,3 +75,10 @@ def export_build(*, export_id, base_url, today=None):
     )
     export.refresh_from_db()
     return export
+
+
+def exports_prune(*, now=None, keep_days=EXPORT_KEEP_DAYS):
+    """Delete exports requested more than `keep_days` ago, whatever became of them."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days)
+    deleted, _by_model = Export.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

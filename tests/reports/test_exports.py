@@ -5,6 +5,7 @@ import csv
 import io
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -283,3 +284,24 @@ def test_export_start_refuses_a_bad_format_without_a_500(dx_client, kpi):
     )
     assert response.status_code == 302
     assert not Export.objects.exists()
+
+
+def test_exports_older_than_two_weeks_are_removed_daily(kpi):
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from reports.tasks import prune_exports
+
+    now = timezone.now()
+    ages = {"old_done": 15, "old_stuck": 20, "recent": 13}
+    for name, days in ages.items():
+        export = Export.objects.create(
+            plan=kpi.plan, fiscal_year=2025, format="csv", filename=name, content=b"x"
+        )
+        Export.objects.filter(pk=export.pk).update(created_at=now - timedelta(days=days))
+    Export.objects.filter(filename="old_done").update(status=Export.Status.DONE)
+
+    assert prune_exports() == 2
+    assert list(Export.objects.values_list("filename", flat=True)) == ["recent"]
+    schedule = Schedule.objects.get(name="reports.prune_exports")
+    assert (schedule.func, schedule.schedule_type) == ("reports.tasks.prune_exports", "D")

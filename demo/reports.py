@@ -7,11 +7,9 @@ on its last day, with the baseline on its first: the pace line then says somethi
 
 import datetime
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from attendance.models import CheckIn
-from classes.models import Booking, BookingStatus, Category
+from classes.models import Category
 from reports.fiscal import fiscal_year_bounds, fiscal_year_of
 from reports.models import Indicator, Metric, Plan, Target
 
@@ -78,41 +76,10 @@ def _plan(shape, *, fy):
     return created
 
 
-def backfill_checkins(*, by):
-    """A check-in for every attended booking that has none, a few minutes after the start.
-
-    The base demo marks past bookings attended without check-in rows; the KPI numbers count
-    check-ins (DESIGN.md), so without these the dashboard would show zeros. Idempotent.
-    """
-    has_checkin = CheckIn.objects.filter(
-        booking=OuterRef("pk"), result=CheckIn.Result.OK, undone_at__isnull=True
-    )
-    missing = (
-        Booking.objects.filter(status=BookingStatus.ATTENDED)
-        .filter(~Exists(has_checkin))
-        .select_related("session")
-        .order_by("pk")
-    )
-    rows = [
-        CheckIn(
-            result=CheckIn.Result.OK,
-            channel=CheckIn.Channel.MANUAL,
-            booking=booking,
-            session=booking.session,
-            resident_id=booking.resident_id,
-            by=by,
-            at=booking.session.starts_at + datetime.timedelta(minutes=booking.pk % 15),
-        )
-        for booking in missing
-    ]
-    CheckIn.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
-
-
 def seed(*, users, small, seed):
     """Create the demo plans unless they exist; True when something was created."""
     fy = fiscal_year_of(timezone.localdate())
-    created = bool(backfill_checkins(by=users.get("venue")))
+    created = False
     for shape in PLANS:
         created |= _plan(shape, fy=fy)
     return created

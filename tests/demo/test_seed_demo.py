@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
+from attendance.models import CheckIn
 from classes.models import (
     Booking,
     BookingEvent,
@@ -24,7 +25,7 @@ from residents.models import Resident, ResidentEvent
 from residents.queries import resident_search
 
 COUNTED = [Group, Venue, Series, Session, ConsultationDay, Resident, ResidentEvent, Booking,
-           BookingEvent]  # fmt: skip
+           BookingEvent, CheckIn]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -93,10 +94,15 @@ def test_a_year_of_sessions_with_the_past_held():
     assert [p.course.category for p in package.parts.all()] == [
         "smartphone_intro", "smartphone_basic", "smartphone_advanced"
     ]  # fmt: skip
-    # Sessions that took place have attendance recorded, with the change as an event.
+    # Sessions that took place have attendance recorded, with the change as an event and the
+    # venue's check-in (what the KPIs count): one for each attended booking, none for others.
     attended = Booking.objects.filter(status=BookingStatus.ATTENDED).first()
     assert attended.session.status == SessionStatus.HELD
     assert attended.events.filter(to_status=BookingStatus.ATTENDED).exists()
+    checked_in = CheckIn.objects.filter(result=CheckIn.Result.OK).values_list("booking", flat=True)
+    assert sorted(checked_in) == sorted(
+        Booking.objects.filter(status=BookingStatus.ATTENDED).values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.django_db

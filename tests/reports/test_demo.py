@@ -2,26 +2,24 @@
 
 from django.utils import timezone
 
-from attendance.models import CheckIn
-from classes.models import Booking, SessionStatus
+from classes.models import SessionStatus
 from demo import reports as demo_reports
 from reports import queries
 from reports.fiscal import fiscal_year_bounds, fiscal_year_of, tokyo_midnight_utc
 from reports.models import Plan, Target
+from tests.reports.conftest import attend
 
 
-def test_demo_plans_are_seeded_once_with_checkins_for_attended_bookings(db, make, venue_user):
+def test_demo_plans_are_seeded_once_and_count_the_check_ins(db, make, venue_user):
     today = timezone.localdate()
     # Midnight today (Tokyo): in the current fiscal year whatever the day.
     session = make.session(starts_at=tokyo_midnight_utc(today), status=SessionStatus.HELD)
     for _ in range(3):
-        Booking.objects.create(session=session, resident=make.resident(), status="attended")
-    Booking.objects.create(session=session, resident=make.resident(), status="no_show")
+        attend(make.resident(), session, session.starts_at)
 
     assert demo_reports.seed(users={"venue": venue_user}, small=True, seed=1) is True
     assert demo_reports.seed(users={"venue": venue_user}, small=True, seed=1) is False
 
-    assert CheckIn.objects.filter(result="ok", session=session).count() == 3
     hyuga = Plan.objects.get(municipality="日向市")
     morioka = Plan.objects.get(municipality="盛岡市")
     assert (hyuga.municipality_code, morioka.municipality_code) == ("452068", "032018")

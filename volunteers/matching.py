@@ -23,8 +23,10 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 NOON = datetime.time(12)
 # A shift moves to a volunteer with a worse skill fit only when this many shifts lighter.
@@ -201,12 +203,21 @@ def _conflict(a, b):
 # --- CP-SAT -------------------------------------------------------------------------------
 
 
+def _cp_model():
+    # OR-Tools (and the pandas it loads) costs about 0.4 s and tens of MB in every process that
+    # imports it; only a solver run needs it, not the office pages that import this module.
+    from ortools.sat.python import cp_model
+
+    return cp_model
+
+
 def solve(people, needs, *, time_limit=10.0, workers=2, progress=None):
     """The best assignment found within `time_limit` seconds; see the module docstring.
 
     Lexicographic in two solves of one model: first the most places filled (starting from the
     greedy solution), then, with that many places fixed as a floor, skill fit and fairness.
     """
+    cp_model = _cp_model()
     started = time.monotonic()
     deadline = started + float(time_limit)
     eligible = eligible_pairs(people, needs)
@@ -290,7 +301,7 @@ def rebalance(people, needs, eligible, pairs):
 
 
 def _run(model, seconds, workers, presolve=False):
-    solver = cp_model.CpSolver()
+    solver = _cp_model().CpSolver()
     solver.parameters.max_time_in_seconds = max(float(seconds), 0.1)
     solver.parameters.num_workers = workers
     # Presolve costs seconds on this model (inclusion detection) and the LP bound helps more.
@@ -301,7 +312,7 @@ def _run(model, seconds, workers, presolve=False):
 
 @dataclass
 class _Built:
-    model: cp_model.CpModel
+    model: "cp_model.CpModel"
     x: dict  # (person id, need id) -> BoolVar
     skill_terms: list
     # (aux var, [x keys]): the aux var is true when any of the keys is.
@@ -315,7 +326,7 @@ class _Built:
 
 
 def _build(people, needs, eligible, by_id, need_by_id):
-    model = cp_model.CpModel()
+    model = _cp_model().CpModel()
     x = {}
     for need in needs:
         for pid in eligible[need.id]:

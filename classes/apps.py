@@ -51,11 +51,12 @@ class ClassesConfig(AppConfig):
         post_migrate.connect(ensure_schedules, sender=self)
         # Residents hear about their bookings (classes.notify), and answer by phone.
         from classes import notify
-        from classes.hooks import on_booking_change
+        from classes.hooks import on_booking_change, on_session_move
         from notifications.hooks import on_answer, on_unreached
 
         on_booking_change(notify.booking_changed)
-        for purpose in ("confirmation", "reminder", "offer"):
+        on_session_move(notify.session_moved_notice)
+        for purpose in ("confirmation", "reminder", "offer", "session_moved"):
             on_answer(purpose, notify.answer_booking)
-        for purpose in ("reminder", "offer", "session_cancelled"):
+        for purpose in ("reminder", "offer", "session_moved", "session_cancelled"):
             on_unreached(purpose, notify.call_unreached)

@@ -5,7 +5,8 @@ AppConfig.ready(): `on_booking_change(listener)`. Every booking state change (ea
 BookingEvent) calls every listener with a `BookingChange` of plain ids, after the transaction
 commits, so a rolled-back change reaches nobody. A failing listener is logged and does not
 affect the booking or the other listeners. `on_session_cancel(listener)` works the same way
-for a cancelled session (with or without bookings), called with the session's id.
+for a cancelled session (with or without bookings), called with the session's id, and
+`on_session_move(listener)` for a coming session whose time or venue changed.
 """
 
 from dataclasses import dataclass
@@ -23,31 +24,35 @@ class BookingChange:
     reason: str
 
 
-_listeners = []
+class _Listeners:
+    """Listeners called after the transaction commits; a failing one is logged and skipped."""
+
+    def __init__(self):
+        self._listeners = []
+
+    def register(self, listener):
+        """Register `listener`; usable as a decorator. Registering twice is harmless."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+        return listener
+
+    def unregister(self, listener):
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def announce(self, event):
+        for listener in list(self._listeners):
+            transaction.on_commit(lambda listener=listener: listener(event), robust=True)
 
 
-def on_booking_change(listener):
-    """Register `listener(change)`; usable as a decorator. Registering twice is harmless."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-    return listener
+_booking_changes = _Listeners()
+_session_cancels = _Listeners()
+_session_moves = _Listeners()
 
-
-def announce(change):
-    for listener in list(_listeners):
-        transaction.on_commit(lambda listener=listener: listener(change), robust=True)
-
-
-_session_cancel_listeners = []
-
-
-def on_session_cancel(listener):
-    """Register `listener(session_id)`; usable as a decorator. Registering twice is harmless."""
-    if listener not in _session_cancel_listeners:
-        _session_cancel_listeners.append(listener)
-    return listener
-
-
-def announce_session_cancel(session_id):
-    for listener in list(_session_cancel_listeners):
-        transaction.on_commit(lambda listener=listener: listener(session_id), robust=True)
+# on_booking_change(listener(BookingChange)); announce(change)
+on_booking_change, announce = _booking_changes.register, _booking_changes.announce
+# on_session_cancel(listener(session_id)); announce_session_cancel(session_id)
+on_session_cancel = _session_cancels.register
+announce_session_cancel = _session_cancels.announce
+# on_session_move(listener(session_id)): a session's time or venue changed
+on_session_move, announce_session_move = _session_moves.register, _session_moves.announce

@@ -1,5 +1,5 @@
 """What the booking side tells residents, and how: confirmation, the day-before reminder, a
-waitlist offer, a cancelled session.
+waitlist offer, a session moved to another date, time or venue, a cancelled session.
 
 The channel follows the resident's preferred contact: SMS to a mobile number, an automated
 voice call (1 = confirm, 2 = cancel), or a line on the staff's call list when they asked for a
@@ -125,6 +125,23 @@ def _texts(purpose, booking):
             "（受ける場合は予約窓口の「席の提供」で記録、辞退はキャンセルを記録してください）"
         )
         return sms, spoken, script
+    if purpose == Purpose.SESSION_MOVED:
+        sms = (
+            f"{SIGNATURE}ご予約の {course} の日時・会場が変わりました。"
+            f"新しい日時: {when(session)}〜 会場: {venue}（{session.venue.address}）。"
+            f"{_link_line(booking)} 行けなくなったら受講票のページか {contact} へご連絡ください。"
+        )
+        spoken = (
+            f"こちらは、市のスマホ教室のご案内です。ご予約の、{course}の、日時か会場が変わりました。"
+            f"新しい日時は、{spoken_when(session)}、会場は、{venue}です。"
+        )
+        script = (
+            f"{name}様でいらっしゃいますか。市役所のスマホ教室担当です。ご予約の「{course}」の"
+            f"日時か会場が変わりました。新しい日時は {when(session)} から、会場は {venue}"
+            f"（{session.venue.address}）です。ご都合はいかがでしょうか。"
+            "（行けない場合はキャンセルを記録してください）"
+        )
+        return sms, spoken, script
     # Purpose.SESSION_CANCELLED
     sms = (
         f"{SIGNATURE}申し訳ありません。{when(session)}〜 {course}（{venue}）は中止になりました。"
@@ -232,6 +249,27 @@ def session_cancelled_notice(*, booking_id, now=None):
     )
 
 
+def session_moved_notice(session_id, *, now=None):
+    """classes.hooks listener: a coming session's date, time or venue changed; everyone holding
+    or offered a seat hears the new ones (once per new date, time and venue)."""
+    now = now or timezone.now()
+    bookings = _bookings(
+        session_id=session_id,
+        status__in=[BookingStatus.BOOKED, BookingStatus.OFFERED],
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gt=now,
+    ).order_by("pk")
+    return _plan(
+        bookings,
+        Purpose.SESSION_MOVED,
+        lambda b: (
+            f"session_moved:{b.pk}:{b.session.starts_at:%Y%m%d%H%M}"
+            f"-{b.session.ends_at:%H%M}:{b.session.venue_id}"
+        ),
+        now=now,
+    )
+
+
 def day_before_reminders(*, now=None):
     """Remind everyone booked for tomorrow's sessions (Asia/Tokyo), by their channel."""
     now = now or timezone.now()
@@ -267,6 +305,7 @@ _STILL_DUE = {
     Purpose.REMINDER: {"status": BookingStatus.BOOKED},
     Purpose.OFFER: {"status": BookingStatus.OFFERED},
     Purpose.SESSION_CANCELLED: {"cancel_reason": CancelReason.SESSION_CANCELLED},
+    Purpose.SESSION_MOVED: {"status__in": [BookingStatus.BOOKED, BookingStatus.OFFERED]},
 }
 
 

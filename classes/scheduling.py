@@ -15,6 +15,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from classes.booking import session_offer_free_seats
+from classes.hooks import announce_session_move
 from classes.models import (
     SEAT_STATUSES,
     Category,
@@ -499,6 +500,11 @@ def session_update(*, session_id, course, venue, starts_at, ends_at, capacity=No
             % {"taken": taken},
             field="capacity",
         )
+    moved = (session.starts_at, session.ends_at, session.venue_id) != (
+        starts_at,
+        ends_at,
+        venue.pk,
+    )
     session.course = course
     session.venue = venue
     session.starts_at = starts_at
@@ -509,4 +515,8 @@ def session_update(*, session_id, course, venue, starts_at, ends_at, capacity=No
     session.save()
     # New seats go to the waitlist first, exactly as a cancelled booking's seat would.
     session.offered = session_offer_free_seats(session_id=session.pk, user=user) if grew else []
+    session.moved = moved and starts_at > timezone.now()
+    if session.moved:
+        # Those booked and the volunteers on its shifts are told (classes.notify, volunteers).
+        announce_session_move(session.pk)
     return session

@@ -38,9 +38,11 @@ class Purpose(models.TextChoices):
     REMINDER = "reminder", _("Day-before reminder")
     OFFER = "offer", _("Waitlist offer")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SESSION_MOVED = "session_moved", _("Session date or venue changed")
     SHIFT_PROPOSAL = "shift_proposal", _("Shift proposal")
     SHIFT_REMINDER = "shift_reminder", _("Shift reminder")
     SHIFT_CANCELLED = "shift_cancelled", _("Shift cancelled")
+    SHIFT_MOVED = "shift_moved", _("Shift date or venue changed")
     OTHER = "other", _("Other")
 
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from reports import exports, queries
 from reports.models import Export, ExportFormat, Plan
 
-
 # A prepared export file is kept in its row this long, then removed by a daily task: the
 # figures can be exported again at any time, and the rows would otherwise grow without end.
 EXPORT_KEEP_DAYS = 14

@@ -61,3 +61,19 @@ def session(*, starts_at=None, minutes=90, **fields):
     }
     values.update(fields)
     return Session.objects.create(**values)
+
+
+def session_edit(session, user, **changes):
+    """Save `session` through the scheduling service with `changes`, the rest as it is."""
+    from classes.scheduling import session_update
+
+    values = {
+        "course": session.course,
+        "venue": session.venue,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "capacity": session.capacity,
+        "notes": session.notes,
+    }
+    values.update(changes)
+    return session_update(session_id=session.pk, user=user, **values)

@@ -1,6 +1,6 @@
 """What volunteers are told about their shifts, by SMS: a new proposal, the day-before
-reminder of an accepted shift, and a shift cancelled (unassigned by the office, or its session
-cancelled).
+reminder of an accepted shift, a shift whose session moved to another date, time or venue, and
+a shift cancelled (unassigned by the office, or its session cancelled).
 
 Channel: SMS to the volunteer's mobile number only. A volunteer without a mobile number gets
 nothing: unlike residents there is no voice call and no staff call list for volunteers (they
@@ -93,6 +93,14 @@ def cancelled_text(assignment, reason):
     )
 
 
+def moved_text(assignment):
+    return (
+        f"{SIGNATURE}ご担当の教室の日時か会場が変わりました。新しい予定: {_shift(assignment)}。"
+        f"ご都合が悪くなった場合は、こちらからお知らせください: "
+        f"{link('shift_detail', assignment.pk)}"
+    )
+
+
 def _assignments(**filters):
     return (
         Assignment.objects.filter(**filters)
@@ -169,6 +177,31 @@ def shift_cancelled_notice(*, assignment_ids, reason=BY_OFFICE, now=None):
             Purpose.SHIFT_CANCELLED,
             cancelled_text(a, reason),
             f"shift_cancelled:{a.pk}",
+            [a],
+        )
+        for a in rows
+        if mobile(a.volunteer)
+    ]
+    return messages_queue(specs, now=now)
+
+
+def shift_moved_notice(session_id, *, now=None):
+    """classes.hooks listener: a coming session's date, time or venue changed; the volunteers
+    proposed or accepted for its shifts hear the new ones (once per new date, time and venue)."""
+    now = now or timezone.now()
+    rows = _assignments(
+        session_id=session_id,
+        status__in=[Assignment.Status.PROPOSED, Assignment.Status.ACCEPTED],
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gt=now,
+    )
+    specs = [
+        _spec(
+            a.volunteer,
+            Purpose.SHIFT_MOVED,
+            moved_text(a),
+            f"shift_moved:{a.pk}:{a.session.starts_at:%Y%m%d%H%M}"
+            f"-{a.session.ends_at:%H%M}:{a.session.venue_id}",
             [a],
         )
         for a in rows

@@ -171,6 +171,14 @@ def _session_form_page(request, session=None):
             _form_error(form, error, {"starts_at": "date", "ends_at": "end_time"})
         else:
             messages.success(request, _("The session is saved."))
+            if getattr(saved, "moved", False):
+                messages.info(
+                    request,
+                    _(
+                        "Everyone booked and the volunteers on its shifts will be told the new "
+                        "date, time and venue (by SMS, automated call or the call list)."
+                    ),
+                )
             offered = getattr(saved, "offered", [])
             if offered:
                 messages.info(

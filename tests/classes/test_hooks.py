@@ -18,7 +18,7 @@ def heard():
 
     hooks.on_booking_change(listener)
     yield changes
-    hooks._listeners.remove(listener)
+    hooks._booking_changes.unregister(listener)
 
 
 def test_listeners_hear_each_change_after_commit(
@@ -78,5 +78,5 @@ def test_a_cancelled_session_is_announced_with_or_without_bookings(
             session_cancel(session_id=empty.pk, user=desk_user, reason="台風")
             session_cancel(session_id=booked.pk, user=desk_user, reason="台風")
     finally:
-        hooks._session_cancel_listeners.remove(cancelled.append)
+        hooks._session_cancels.unregister(cancelled.append)
     assert cancelled == [empty.pk, booked.pk]

@@ -24,9 +24,8 @@ from classes.scheduling import (
     series_exception_set,
     series_regenerate,
     session_create,
-    session_update,
 )
-from tests.factories import tokyo
+from tests.factories import session_edit, tokyo
 
 D = datetime.date
 T = datetime.time
@@ -463,29 +462,16 @@ def test_session_create_refuses_bad_times(make, dx_user, starts_at, ends_at):
     assert error.value.field == "end_time"
 
 
-def update(session, user, **changes):
-    values = {
-        "course": session.course,
-        "venue": session.venue,
-        "starts_at": session.starts_at,
-        "ends_at": session.ends_at,
-        "capacity": session.capacity,
-        "notes": session.notes,
-    }
-    values.update(changes)
-    return session_update(session_id=session.pk, user=user, **values)
-
-
 def test_capacity_cannot_drop_below_seats_taken(make, dx_user, desk_user):
     session = make.session(capacity=5)
     for _ in range(3):
         booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
     with pytest.raises(ScheduleError) as error:
-        update(session, dx_user, capacity=2)
+        session_edit(session, dx_user, capacity=2)
     assert error.value.field == "capacity" and "3" in error.value.message
     session.refresh_from_db()
     assert session.capacity == 5
-    assert update(session, dx_user, capacity=3).capacity == 3
+    assert session_edit(session, dx_user, capacity=3).capacity == 3
 
 
 def test_more_capacity_offers_the_new_seat_to_the_waitlist(make, dx_user, desk_user):
@@ -494,7 +480,7 @@ def test_more_capacity_offers_the_new_seat_to_the_waitlist(make, dx_user, desk_u
     waiting = booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
     assert waiting.booking.status == BookingStatus.WAITLISTED
 
-    updated = update(session, dx_user, capacity=2)
+    updated = session_edit(session, dx_user, capacity=2)
     waiting.booking.refresh_from_db()
     assert waiting.booking.status == BookingStatus.OFFERED
     assert [b.pk for b in updated.offered] == [waiting.booking.pk]
@@ -503,7 +489,7 @@ def test_more_capacity_offers_the_new_seat_to_the_waitlist(make, dx_user, desk_u
 def test_a_cancelled_session_cannot_be_edited(make, dx_user):
     session = make.session(status=SessionStatus.CANCELLED)
     with pytest.raises(ScheduleError):
-        update(session, dx_user, notes="変更")
+        session_edit(session, dx_user, notes="変更")
     session.refresh_from_db()
     assert session.notes == ""
 
@@ -511,7 +497,7 @@ def test_a_cancelled_session_cannot_be_edited(make, dx_user):
 def test_session_update_moves_the_session(make, dx_user):
     session = make.session()
     other_venue = make.venue()
-    update(
+    session_edit(
         session,
         dx_user,
         venue=other_venue,

@@ -166,9 +166,14 @@ def test_edit_saves_and_says_so(dx_client, make):
         session.course, session.venue, start_time="13:00", end_time="15:00", capacity="6"
     )
     response = dx_client.post(reverse("classes:session_edit", args=[session.pk]), data, follow=True)
-    assert "開催回を保存しました。" in response.content.decode()
+    page = response.content.decode()
+    assert "開催回を保存しました。" in page
+    assert "予約済みの方と担当の支援員に、新しい日時・会場をお知らせします" in page
     session.refresh_from_db()
     assert session.starts_at == tokyo(2030, 6, 3, 13) and session.capacity == 6
+
+    again = dx_client.post(reverse("classes:session_edit", args=[session.pk]), data, follow=True)
+    assert "お知らせします" not in again.content.decode()  # saved unchanged: nobody is told
 
 
 def test_a_cancelled_session_cannot_be_opened_for_editing(dx_client, make):

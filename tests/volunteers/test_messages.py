@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from classes.booking import booking_create, session_cancel
 from notifications.models import Message, Status
 from notifications.services import inbound_sms, messages_send_due
-from tests.factories import tokyo
+from tests.factories import session_edit, tokyo
 from volunteers import notify, services, tasks
 from volunteers.apps import ensure_schedules
 from volunteers.autoassign import matching_run_execute
@@ -245,6 +245,26 @@ def test_a_session_cancelled_without_bookings_still_tells_its_volunteers(
     assert accepted.status == Assignment.Status.CANCELLED
     (message,) = Message.objects.filter(purpose="shift_cancelled")
     assert message.key == f"shift_cancelled:{accepted.pk}"
+
+
+def test_a_moved_session_tells_its_volunteers_the_new_time(
+    session, dx_user, django_user_model, django_capture_on_commit_callbacks
+):
+    accepted = shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
+    proposed = shift(volunteer(django_user_model, phone="+819033334444"), session, Role.LEAD)
+    shift(volunteer(django_user_model, phone="+819055556666"), session, status="declined")
+    shift(volunteer(django_user_model, phone=LANDLINE), session, status="accepted")
+    later = datetime.timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_edit(
+            session, dx_user, starts_at=session.starts_at + later, ends_at=session.ends_at + later
+        )
+    told = Message.objects.filter(purpose="shift_moved")
+    assert {m.about["assignment_ids"][0] for m in told} == {accepted.pk, proposed.pk}
+    assert all(
+        "12月10日（水）15:30〜17:00 はじめてのスマホ教室（日知屋公民館）" in m.text for m in told
+    )
+    assert all(f"{BASE}/volunteers/me/shifts/" in m.text for m in told)
 
 
 def test_day_before_reminders_pick_only_tomorrows_accepted_shifts(make, session, django_user_model):

@@ -8,16 +8,12 @@ CLOSE_SESSIONS_EVERY_MINUTES = 15
 
 def ensure_schedules(**kwargs):
     """Register the periodic tasks with django-q2 (idempotent, runs after every migrate)."""
-    from django_q.models import Schedule
+    from config.schedules import ensure_schedule
 
-    Schedule.objects.update_or_create(
-        name="attendance.close_ended_sessions",
-        defaults={
-            "func": "attendance.tasks.close_ended_sessions",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": CLOSE_SESSIONS_EVERY_MINUTES,
-            "repeats": -1,
-        },
+    ensure_schedule(
+        "attendance.close_ended_sessions",
+        "attendance.tasks.close_ended_sessions",
+        minutes=CLOSE_SESSIONS_EVERY_MINUTES,
     )
 
 

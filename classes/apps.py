@@ -8,25 +8,17 @@ OFFER_EXPIRY_CHECK_MINUTES = 5
 
 def ensure_schedules(**kwargs):
     """Register the periodic tasks with django-q2 (idempotent, runs after every migrate)."""
-    from django_q.models import Schedule
+    from config.schedules import ensure_schedule
 
-    Schedule.objects.update_or_create(
-        name="classes.expire_offers",
-        defaults={
-            "func": "classes.tasks.expire_offers",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": OFFER_EXPIRY_CHECK_MINUTES,
-            "repeats": -1,
-        },
+    ensure_schedule(
+        "classes.expire_offers",
+        "classes.tasks.expire_offers",
+        minutes=OFFER_EXPIRY_CHECK_MINUTES,
     )
-    Schedule.objects.update_or_create(
-        name="classes.day_before_reminders",
-        defaults={
-            "func": "classes.tasks.send_day_before_reminders",
-            "schedule_type": Schedule.DAILY,
-            "next_run": next_reminder_run(),
-            "repeats": -1,
-        },
+    ensure_schedule(
+        "classes.day_before_reminders",
+        "classes.tasks.send_day_before_reminders",
+        next_run=next_reminder_run(),
     )
 
 

@@ -9,16 +9,10 @@ SEND_DUE_EVERY_MINUTES = 1
 
 def ensure_schedules(**kwargs):
     """Register the sender loop with django-q2 (idempotent, runs after every migrate)."""
-    from django_q.models import Schedule
+    from config.schedules import ensure_schedule
 
-    Schedule.objects.update_or_create(
-        name="notifications.send_due",
-        defaults={
-            "func": "notifications.tasks.send_due",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": SEND_DUE_EVERY_MINUTES,
-            "repeats": -1,
-        },
+    ensure_schedule(
+        "notifications.send_due", "notifications.tasks.send_due", minutes=SEND_DUE_EVERY_MINUTES
     )
 
 

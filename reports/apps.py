@@ -5,16 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 def ensure_schedules(**kwargs):
     """Register the periodic tasks with django-q2 (idempotent, runs after every migrate)."""
-    from django_q.models import Schedule
+    from config.schedules import ensure_schedule
 
-    Schedule.objects.update_or_create(
-        name="reports.prune_exports",
-        defaults={
-            "func": "reports.tasks.prune_exports",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-        },
-    )
+    ensure_schedule("reports.prune_exports", "reports.tasks.prune_exports")
 
 
 class ReportsConfig(AppConfig):

@@ -6,18 +6,13 @@ from django.utils.translation import gettext_lazy as _
 def ensure_schedules(**kwargs):
     """Register the daily shift reminders with django-q2 (idempotent, runs after every migrate),
     at the same NOTIFY_REMINDER_TIME as the residents' day-before reminders."""
-    from django_q.models import Schedule
-
     from classes.apps import next_reminder_run
+    from config.schedules import ensure_schedule
 
-    Schedule.objects.update_or_create(
-        name="volunteers.shift_reminders",
-        defaults={
-            "func": "volunteers.tasks.send_shift_reminders",
-            "schedule_type": Schedule.DAILY,
-            "next_run": next_reminder_run(),
-            "repeats": -1,
-        },
+    ensure_schedule(
+        "volunteers.shift_reminders",
+        "volunteers.tasks.send_shift_reminders",
+        next_run=next_reminder_run(),
     )
 
 

@@ -26,6 +26,7 @@ from classes.booking import (
     session_cancel,
 )
 from classes.models import (
+    ACTIVE_STATUSES,
     Booking,
     BookingEvent,
     BookingStatus,
@@ -259,6 +260,7 @@ def seed_demo(*, small=False, seed=RANDOM_SEED):
 
 PRACTICE_TITLE = "受付の練習（デモ）"
 PRACTICE_BOOKINGS = 8
+PRACTICE_LENGTH = datetime.timedelta(hours=11)  # 09:00-20:00: whenever `make run` is started
 
 
 def ensure_practice_session(venue_staff, desk, *, seed=RANDOM_SEED):
@@ -283,11 +285,15 @@ def ensure_practice_session(venue_staff, desk, *, seed=RANDOM_SEED):
         course=course,
         venue=venue,
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=11),
+        ends_at=start + PRACTICE_LENGTH,
         capacity=PRACTICE_BOOKINGS + 2,
     )
+    # Anyone with a booking that overlaps the long practice day, whether the session is still
+    # to come or already took place, would be refused as double-booked.
     busy_today = Booking.objects.filter(
-        session__starts_at__date=today, status__in=["booked", "waitlisted", "offered"]
+        session__starts_at__lt=start + PRACTICE_LENGTH,
+        session__ends_at__gt=start,
+        status__in=ACTIVE_STATUSES,
     ).values("resident_id")
     rng = random.Random(f"{seed}-{today}")
     candidates = list(Resident.objects.active().exclude(pk__in=busy_today).order_by("pk")[:200])

@@ -1,10 +1,19 @@
 """Shared fixtures: one user per role, logged-in clients, and small builders."""
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 
 from accounts.access import Role
 from tests import factories
+from tests.clock import test_now
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Every test starts at the same instant (tests/clock.py); time moves on from there."""
+    with time_machine.travel(test_now(), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,37 @@
+"""The instant the suite runs at: fixed, so that no test depends on the wall clock.
+
+Every test starts at the same instant (`TSUNAGU_TEST_NOW`, ISO 8601 with an offset; by default
+an ordinary weekday afternoon in June) and time then moves on from there, so waits and timeouts
+still work. CI runs the suite again at the instants below, the ones that have broken such
+systems: `TSUNAGU_TEST_NOW=2027-03-31T23:50+09:00 make test`.
+"""
+
+import datetime
+import os
+
+# An ordinary Wednesday, mid fiscal year, outside the quiet hours, not a holiday.
+DEFAULT_TEST_NOW = "2026-06-17T14:00:00+09:00"
+
+# The instants CI also runs the suite at (Asia/Tokyo), each with why it is there.
+EDGE_INSTANTS = {
+    "2026-06-17T08:59:00+09:00": "a minute before the quiet hours end",
+    "2026-06-17T21:01:00+09:00": "a minute into the quiet hours",
+    "2027-03-31T23:50:00+09:00": "ten minutes before the fiscal year ends",
+    "2027-04-01T00:05:00+09:00": "five minutes into a new fiscal year",
+    "2026-12-05T08:30:00+09:00": "a Saturday morning",
+    "2026-11-03T10:00:00+09:00": "a public holiday (文化の日)",
+    "2026-12-29T10:00:00+09:00": "the year-end closure (年末年始)",
+    "2026-06-16T10:00:00+09:00": "reminder time, the day before sessions a week of tests book",
+}
+
+
+def test_now() -> datetime.datetime:
+    """The instant each test starts at."""
+    value = os.environ.get("TSUNAGU_TEST_NOW") or DEFAULT_TEST_NOW
+    instant = datetime.datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise ValueError(f"TSUNAGU_TEST_NOW needs a UTC offset, e.g. +09:00: {value!r}")
+    return instant
+
+
+test_now.__test__ = False  # a helper, not a test

@@ -35,3 +35,30 @@ def test_now() -> datetime.datetime:
 
 
 test_now.__test__ = False  # a helper, not a test
+
+
+# A process the suite starts (a task cluster, a second server) runs on the suite's clock: it is
+# told how far the suite's clock is from the real one, and keeps the same distance.
+CLOCK_OFFSET_ENV = "TSUNAGU_CLOCK_OFFSET"
+
+
+def clock_env() -> dict[str, str]:
+    """Environment for a child process that should share the test's (travelled) clock."""
+    import time
+
+    import time_machine
+
+    offset = time.time() - time_machine.escape_hatch.time.time()
+    return {CLOCK_OFFSET_ENV: repr(offset)}
+
+
+def follow_parent_clock() -> None:
+    """In a child process: move this process's clock as far as the parent's (see clock_env)."""
+    offset = os.environ.get(CLOCK_OFFSET_ENV)
+    if not offset:
+        return
+    import time
+
+    import time_machine
+
+    time_machine.travel(time.time() + float(offset), tick=True).start()

@@ -6,6 +6,9 @@ import os
 
 from config.settings import *  # noqa: F403
 from config.settings import Q_CLUSTER
+from tests.clock import follow_parent_clock
+
+follow_parent_clock()  # the cluster's "now" is the test's
 
 LANGUAGE_CODE = "en"  # the cluster's log lines are read back (worker pids)
 Q_CLUSTER = {

@@ -25,8 +25,11 @@ class Cluster:
         self.name = name
         self.redis_url = redis_url
         self.workers = workers
+        from tests.clock import clock_env
+
         self.env = {
             **os.environ,
+            **clock_env(),
             **env,
             "DJANGO_SETTINGS_MODULE": "tests.notifications.q_settings",
             "Q_CLUSTER_NAME": name,

@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps messages migrate demo check format lock bench
+.PHONY: run test test-instants install system-deps messages migrate demo check format lock bench
 
 install: $(STAMPS)/system $(STAMPS)/python messages
 
@@ -59,6 +59,15 @@ check: install
 
 test: check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite again at each instant that has broken such systems (tests/clock.py): quiet
+# hours, the fiscal year's last and first minutes, a Saturday, a holiday, the year-end closure.
+# One instant: TSUNAGU_TEST_NOW=2027-03-31T23:50+09:00 make test
+test-instants: check
+	@for instant in $$($(PY) -m tests.clock); do \
+	  echo "=== the suite at $$instant"; \
+	  TSUNAGU_TEST_NOW=$$instant $(PY) -m pytest -q -n 2 $(PYTEST_ARGS) || exit 1; \
+	done
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -11,8 +11,12 @@ import random
 from django.utils import timezone
 
 DEMO_KEY = "demo:"
-# How many upcoming bookings the demo tells about (one message or call-list line each).
-DEMO_BOOKINGS = 24
+# The demo tells this many upcoming bookings by SMS or voice, and puts this many on the call
+# list (of the first CANDIDATES upcoming ones); QUEUED of the messages are left waiting to go.
+CANDIDATES = 80
+MESSAGED = 18
+CALLED = 6
+QUEUED = 3
 
 
 def seed(*, users, small, seed):
@@ -21,7 +25,7 @@ def seed(*, users, small, seed):
     `users` maps demo usernames (desk, venue, volunteer, dxoffice, admin) to users.
     """
     from classes.models import Booking, BookingStatus
-    from classes.notify import _bookings, _plan
+    from classes.notify import _bookings, _plan, route
     from notifications.models import Call, Message, Purpose, Status
 
     if Message.objects.filter(key__startswith=DEMO_KEY).exists():
@@ -33,11 +37,17 @@ def seed(*, users, small, seed):
             status=BookingStatus.BOOKED, session__starts_at__gt=now, resident__merged_into=None
         )
         .order_by("session__starts_at", "pk")
-        .values_list("pk", flat=True)[:DEMO_BOOKINGS]
+        .values_list("pk", flat=True)[:CANDIDATES]
     )
     if not upcoming:
         return False
-    bookings = list(_bookings(pk__in=upcoming).order_by("pk"))
+    # Enough residents reached by SMS or voice for a message in every state with some still
+    # queued, and a few who asked for a call from staff.
+    candidates = list(_bookings(pk__in=upcoming).order_by("pk"))
+    ways = {b.pk: route(b.resident) for b in candidates}
+    messaged = [b for b in candidates if ways[b.pk] and ways[b.pk][0] != "call"]
+    called = [b for b in candidates if ways[b.pk] and ways[b.pk][0] == "call"]
+    bookings = sorted(messaged[:MESSAGED] + called[:CALLED], key=lambda b: b.pk)
     # Everyone is told as if tomorrow were their class: messages, and calls for those who asked
     # for a call from staff.
     _plan(bookings, Purpose.REMINDER, lambda b: f"{DEMO_KEY}reminder:{b.pk}", now=now)
@@ -61,7 +71,7 @@ def seed(*, users, small, seed):
     )
     demo = list(Message.objects.filter(key__startswith=DEMO_KEY).order_by("pk"))
     rng.shuffle(demo)
-    for message, status in zip(demo, finished, strict=False):
+    for message, status in zip(demo[QUEUED:], finished, strict=False):
         message.status = status
         message.attempts = 0 if status in (Status.CANCELLED, Status.SKIPPED_OPT_OUT) else 1
         if status in (Status.SENT, Status.DELIVERED, Status.UNDELIVERABLE):

@@ -51,6 +51,7 @@ from demo import reports as demo_reports
 from demo import surveys as demo_surveys
 from demo import volunteers as demo_volunteers
 from demo.people import fake_residents, story_residents
+from reports.fiscal import fiscal_year_bounds, fiscal_year_of
 from residents.models import Resident, ResidentEvent
 
 MUNICIPALITY_NAME = "日向市"
@@ -213,6 +214,7 @@ CONSULTATION_DAYS = [
 ]
 SLOT_MINUTES = 30
 PLAN_AHEAD = datetime.timedelta(days=90)
+PLAN_BEHIND = datetime.timedelta(days=90)
 
 # A typhoon took one past session; one upcoming session is cancelled for building works.
 TYPHOON_REASON = "台風接近のため中止"
@@ -226,17 +228,13 @@ class SeedResult:
     counts: dict = field(default_factory=dict)
 
 
-def fiscal_year_bounds(day):
-    """1 April to 31 March of the fiscal year (年度) containing `day`."""
-    start_year = day.year if day.month >= 4 else day.year - 1
-    return datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31)
-
-
 def planning_window(today):
-    """The dates the demo plans sessions for: the current fiscal year, running on into the
-    next one when it is nearly over, so there is always something ahead to book."""
-    start, end = fiscal_year_bounds(today)
-    return start, max(end, today + PLAN_AHEAD)
+    """The dates the demo plans sessions for: the current fiscal year, reaching back into the
+    last one when this one has just begun (so there is always a past to report on and to ask
+    surveys about) and on into the next one when it is nearly over (so there is always
+    something ahead to book)."""
+    start, end = fiscal_year_bounds(fiscal_year_of(today))
+    return min(start, today - PLAN_BEHIND), max(end, today + PLAN_AHEAD)
 
 
 # Each later app seeds its own part of the demo city, after the sessions and bookings exist.
@@ -260,14 +258,16 @@ def seed_demo(*, small=False, seed=RANDOM_SEED):
 
 PRACTICE_TITLE = "受付の練習（デモ）"
 PRACTICE_BOOKINGS = 8
-PRACTICE_LENGTH = datetime.timedelta(hours=11)  # 09:00-20:00: whenever `make run` is started
+# From 09:00 to the end of the day, so the scanner can be tried whenever `make run` starts.
+PRACTICE_START, PRACTICE_END = datetime.time(9), datetime.time(23, 59)
 
 
 def ensure_practice_session(venue_staff, desk, *, seed=RANDOM_SEED):
     """A session today at the venue staff's first venue, so the scanner can be tried whatever
     day `make run` happens on. One per day; running again finds it."""
     today = timezone.localdate()
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(9)))
+    start = timezone.make_aware(datetime.datetime.combine(today, PRACTICE_START))
+    end = timezone.make_aware(datetime.datetime.combine(today, PRACTICE_END))
     venue = venue_staff.staffed_venues.order_by("name").first()
     existing = Session.objects.filter(
         venue=venue, course__title=PRACTICE_TITLE, starts_at=start
@@ -285,13 +285,13 @@ def ensure_practice_session(venue_staff, desk, *, seed=RANDOM_SEED):
         course=course,
         venue=venue,
         starts_at=start,
-        ends_at=start + PRACTICE_LENGTH,
+        ends_at=end,
         capacity=PRACTICE_BOOKINGS + 2,
     )
     # Anyone with a booking that overlaps the long practice day, whether the session is still
     # to come or already took place, would be refused as double-booked.
     busy_today = Booking.objects.filter(
-        session__starts_at__lt=start + PRACTICE_LENGTH,
+        session__starts_at__lt=end,
         session__ends_at__gt=start,
         status__in=ACTIVE_STATUSES,
     ).values("resident_id")
@@ -359,7 +359,7 @@ class _Builder:
         self.small = small
         self.now = now
         self.today = timezone.localdate(now)
-        self.fy_start, self.fy_end = fiscal_year_bounds(self.today)
+        self.fy_start, self.fy_end = fiscal_year_bounds(fiscal_year_of(self.today))
         self.plan_start, self.plan_end = planning_window(self.today)
         # resident id -> local dates they are booked on; nobody comes twice in a day.
         self.busy = {}

@@ -21,7 +21,7 @@ EDGE_INSTANTS = {
     "2026-12-05T08:30:00+09:00": "a Saturday morning",
     "2026-11-03T10:00:00+09:00": "a public holiday (文化の日)",
     "2026-12-29T10:00:00+09:00": "the year-end closure (年末年始)",
-    "2026-06-16T10:00:00+09:00": "reminder time, the day before sessions a week of tests book",
+    "2026-06-16T10:00:00+09:00": "reminder time on the day before the demo city's sessions",
 }
 
 
@@ -62,3 +62,7 @@ def follow_parent_clock() -> None:
     import time_machine
 
     time_machine.travel(time.time() + float(offset), tick=True).start()
+
+
+if __name__ == "__main__":  # `python -m tests.clock`: the instants, one a line, for make
+    print("\n".join(EDGE_INSTANTS))

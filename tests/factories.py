@@ -50,8 +50,32 @@ def course(**fields):
     return Course.objects.create(**values)
 
 
+def days_ahead(days, hour=10, minute=0):
+    """An aware datetime `days` after today (Asia/Tokyo) at a fixed local time of day, so a
+    session built on it never runs over midnight, whatever the hour the test runs at."""
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=TOKYO)
+
+
+def later_today(minutes=20):
+    """A moment later today: `minutes` from now, or just before midnight when that would be
+    tomorrow. A session starting then can still be booked, and checked in today."""
+    now = timezone.localtime()
+    last = now.replace(hour=23, minute=59, second=0, microsecond=0)
+    start = min(now + datetime.timedelta(minutes=minutes), last)
+    return start if start > now else now + datetime.timedelta(seconds=30)
+
+
+def earlier_today(minutes=10):
+    """A moment earlier today: `minutes` ago, or midnight when that was yesterday. A session
+    that began then is under way and still today's."""
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - datetime.timedelta(minutes=minutes), midnight)
+
+
 def session(*, starts_at=None, minutes=90, **fields):
-    starts_at = starts_at or timezone.now() + datetime.timedelta(days=7)
+    starts_at = starts_at or days_ahead(7)
     values = {
         "course": fields.pop("course", None) or course(),
         "venue": fields.pop("venue", None) or venue(),

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
 
 from attendance.checkin import CheckInError, checkin_redeem, checkin_undo, token_from_scan
 from attendance.models import TOKEN_ALPHABET, TOKEN_LENGTH, CheckIn, Ticket
@@ -20,12 +19,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def today_session(make):
-    """A session running now, so scans are on the right day."""
-    return make.session(starts_at=timezone.now() + datetime.timedelta(minutes=30), capacity=2)
+    """A session later today, so scans are on the right day."""
+    return make.session(starts_at=make.later_today(30), capacity=2)
 
 
 def booked_ticket(make, session, user):
-    booking = booking_create(session_id=session.pk, resident_id=make.resident().pk, user=user)
+    """Booked at the desk the day before the session."""
+    booking = booking_create(
+        session_id=session.pk,
+        resident_id=make.resident().pk,
+        user=user,
+        now=session.starts_at - datetime.timedelta(days=1),
+    )
     return ticket_issue(booking_id=booking.booking.pk, user=user)
 
 
@@ -91,7 +96,8 @@ def test_a_retried_request_returns_the_first_answer_and_changes_nothing(
 
 
 def test_reason_codes(make, today_session, desk_user):
-    other_today = make.session(starts_at=today_session.starts_at + datetime.timedelta(hours=3))
+    # Booked the day before, so a session that began earlier today can still be booked.
+    other_today = make.session(starts_at=make.earlier_today(60))
     other_day = make.session(starts_at=today_session.starts_at + datetime.timedelta(days=2))
     wrong_session = booked_ticket(make, other_today, desk_user)
     wrong_day = booked_ticket(make, other_day, desk_user)
@@ -196,7 +202,7 @@ def test_malformed_nonce_is_refused(make, today_session, desk_user):
 def test_fifty_phones_scanning_one_ticket_make_one_checkin(make, desk_user):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrent connections need PostgreSQL (CI runs this on it)")
-    session = make.session(starts_at=timezone.now() + datetime.timedelta(minutes=30))
+    session = make.session(starts_at=make.later_today(30))
     ticket = booked_ticket(make, session, desk_user)
     barrier = threading.Barrier(50)
     results, errors = [], []
@@ -229,7 +235,7 @@ def test_fifty_phones_scanning_one_ticket_make_one_checkin(make, desk_user):
 
 
 def test_a_ticket_counts_only_on_the_day_of_its_session(make, desk_user):
-    next_week = make.session(starts_at=timezone.now() + datetime.timedelta(days=7))
+    next_week = make.session(starts_at=make.days_ahead(7))
     ticket = booked_ticket(make, next_week, desk_user)
     # Even on its own session's page, a week early is the wrong day.
     assert scan(ticket, next_week, desk_user).result == "wrong_day"

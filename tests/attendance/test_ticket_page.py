@@ -179,7 +179,7 @@ def test_declining_an_offered_seat_passes_it_on(client, make, session, ticket, d
 
 
 def test_after_check_in_the_page_says_thank_you(client, make, desk_user, venue_user):
-    today = make.session(starts_at=timezone.now() + datetime.timedelta(minutes=20))
+    today = make.session(starts_at=make.later_today())
     ticket = book(make, today, desk_user)
     checkin_redeem(token=ticket.token, session_id=today.pk, device="", nonce=None, user=venue_user)
     html = text_of(page(client, ticket.token))
@@ -452,7 +452,7 @@ def test_other_apps_add_links_to_the_page_by_state(client, make, desk_user, venu
 
     hooks.on_ticket_page(survey_after_check_in)
     try:
-        today = make.session(starts_at=timezone.now() + datetime.timedelta(minutes=20))
+        today = make.session(starts_at=make.later_today())
         ticket = book(make, today, desk_user)
         assert "アンケートに答える" not in text_of(page(client, ticket.token))
         checkin_redeem(

@@ -28,8 +28,7 @@ def venue(make, venue_user):
 @pytest.fixture
 def session(make, venue):
     """Began ten minutes ago: too late to book at the desk, not for a walk-in."""
-    starts = timezone.now() - datetime.timedelta(minutes=10)
-    return make.session(venue=venue, starts_at=starts, capacity=2)
+    return make.session(venue=venue, starts_at=make.earlier_today(10), capacity=2)
 
 
 def fill(session, make, user, people=2):

@@ -24,7 +24,7 @@ class AttendanceConfig(AppConfig):
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
         # SMS about a booking carry the resident's ticket link.
-        from attendance.tickets import ticket_link
-        from classes.notify import on_ticket_link
+        from attendance.tickets import ticket_link_for
+        from classes import hooks
 
-        on_ticket_link(ticket_link)
+        hooks.ticket_link.listen(ticket_link_for)

@@ -1,11 +1,15 @@
-"""What other apps add to the resident's ticket page, without attendance importing them.
+"""What other apps add to the resident's ticket page (followups.hooks explains the mechanism).
 
-An app registers a provider in its AppConfig.ready(): `on_ticket_page(provider)`. The ticket
-page calls `provider(ticket=..., state=...)` (state as in `views.ticket.ticket_state`, e.g.
-"attended") and shows each returned `TicketLink` as a big button, in registration order.
+In the transaction:
+- `ticket_page` (TicketPage) — the page asks; each listener returns a list of `TicketLink`s,
+  shown as big buttons in registration order. Listener: surveys.ticket_page.survey_link_on_ticket
+  (the survey, once the resident has checked in).
 """
 
 from dataclasses import dataclass
+from typing import Any
+
+from followups.hooks import InTransaction
 
 
 @dataclass(frozen=True)
@@ -15,15 +19,15 @@ class TicketLink:
     note: str = ""  # one plain sentence under the button, already translated
 
 
-_providers = []
+@dataclass(frozen=True)
+class TicketPage:
+    ticket: Any  # attendance.models.Ticket, with its booking loaded
+    state: str  # as views.ticket.ticket_state, e.g. "attended"
 
 
-def on_ticket_page(provider):
-    """Register `provider(*, ticket, state) -> list[TicketLink]`; usable as a decorator."""
-    if provider not in _providers:
-        _providers.append(provider)
-    return provider
+ticket_page = InTransaction("attendance.ticket_page", TicketPage)
 
 
 def ticket_links(*, ticket, state):
-    return [link for provider in _providers for link in provider(ticket=ticket, state=state)]
+    """Every app's links for this ticket page, in registration order."""
+    return [link for links in ticket_page.announce(TicketPage(ticket, state)) for link in links]

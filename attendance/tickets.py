@@ -97,9 +97,8 @@ def ticket_cancel(*, ticket_id, now=None):
         raise TicketError(error.message, error.code) from None
 
 
-def ticket_link(booking_id):
-    """The booking's ticket page as an absolute address for an SMS (issued on first need).
-
-    classes.notify asks for it through `on_ticket_link`, registered in attendance's ready()."""
-    ticket = ticket_issue(booking_id=booking_id)
+def ticket_link_for(event):
+    """classes.hooks.ticket_link listener: the booking's ticket page as an absolute address for
+    an SMS (the ticket is issued on first need)."""
+    ticket = ticket_issue(booking_id=event.booking_id)
     return ticket_url(ticket.token, base_url=settings.PUBLIC_BASE_URL)

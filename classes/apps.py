@@ -42,13 +42,15 @@ class ClassesConfig(AppConfig):
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
         # Residents hear about their bookings (classes.notify), and answer by phone.
-        from classes import notify
-        from classes.hooks import on_booking_change, on_session_move
-        from notifications.hooks import on_answer, on_unreached
+        from classes import hooks, notify
 
-        on_booking_change(notify.booking_changed)
-        on_session_move(notify.session_moved_notice)
-        for purpose in ("confirmation", "reminder", "offer", "session_moved"):
-            on_answer(purpose, notify.answer_booking)
-        for purpose in ("reminder", "offer", "session_moved", "session_cancelled"):
-            on_unreached(purpose, notify.call_unreached)
+        # A merged resident's bookings move by the booking rules.
+        from classes.booking import bookings_merge
+        from notifications.hooks import answer, unreached
+        from residents.hooks import resident_merging
+
+        resident_merging.listen(bookings_merge)
+        hooks.booking_changed.listen(notify.booking_changed)
+        hooks.session_moved.listen(notify.session_moved)
+        answer.listen(notify.answer_booking, only={"purpose": notify.ANSWERED_PURPOSES})
+        unreached.listen(notify.call_unreached, only={"purpose": notify.UNREACHED_PURPOSES})

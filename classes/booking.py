@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from classes.hooks import BookingChange, announce, announce_session_cancel
+from classes import hooks
 from classes.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -83,17 +83,19 @@ def _record(booking, from_status, reason, user, note=""):
     _announce(booking, from_status, reason)
 
 
-def _announce(booking, from_status, reason):
-    announce(
-        BookingChange(
-            booking_id=booking.pk,
-            session_id=booking.session_id,
-            resident_id=booking.resident_id,
-            from_status=from_status or "",
-            to_status=booking.status,
-            reason=reason,
-        )
+def _change(booking, from_status, reason):
+    return hooks.BookingChange(
+        booking_id=booking.pk,
+        session_id=booking.session_id,
+        resident_id=booking.resident_id,
+        from_status=from_status or "",
+        to_status=booking.status,
+        reason=reason,
     )
+
+
+def _announce(booking, from_status, reason):
+    hooks.booking_changed.announce(_change(booking, from_status, reason))
 
 
 def _lock_session(session_id):
@@ -461,10 +463,17 @@ def session_cancel(*, session_id, user, reason, now=None):
         )
         for b in affected
     )
-    for booking in affected:
-        _announce(booking, previous[booking.pk], "session_cancelled")
-    announce_session_cancel(session.pk)
+    hooks.booking_changed.announce_all(
+        _change(b, previous[b.pk], "session_cancelled") for b in affected
+    )
+    hooks.session_cancelled.announce(hooks.SessionCancelled(session_id=session.pk))
     return affected
+
+
+def bookings_merge(merge):
+    """residents.hooks.resident_merging listener: move the bookings of the record merged away
+    without breaking one booking per session."""
+    bookings_move_to_resident(keep=merge.keep, remove=merge.remove, user=merge.user)
 
 
 @transaction.atomic

@@ -1,17 +1,25 @@
-"""Booking and session changes that other apps react to, without classes importing them.
+"""What happens to bookings and sessions that other apps follow (followups.hooks explains the
+mechanism and its two timings). Classes imports none of the listeners.
 
-An app that must follow bookings (shift needs, reminders) registers a listener in its
-AppConfig.ready(): `on_booking_change(listener)`. Every booking state change (each
-BookingEvent) calls every listener with a `BookingChange` of plain ids, after the transaction
-commits, so a rolled-back change reaches nobody. A failing listener is logged and does not
-affect the booking or the other listeners. `on_session_cancel(listener)` works the same way
-for a cancelled session (with or without bookings), called with the session's id, and
-`on_session_move(listener)` for a coming session whose time or venue changed.
+After commit, each listener run by a task and retried until done:
+- `booking_changed` (BookingChange) — every booking state change, one event per BookingEvent.
+  Listeners: classes.notify.booking_changed (confirmation, offer or cancellation notice to the
+  resident); volunteers.services.booking_changed (the session's assistant count).
+- `session_cancelled` (SessionCancelled) — a session called off, with or without bookings.
+  Listener: volunteers.services.session_cancelled (its shifts end, volunteers are told).
+- `session_moved` (SessionMoved) — a coming session's date, time or venue changed.
+  Listeners: classes.notify.session_moved (residents holding or offered a seat);
+  volunteers.notify.session_moved (volunteers on its shifts).
+
+In the transaction:
+- `ticket_link` (TicketFor) — the address of a booking's ticket page, for the SMS texts.
+  Listener: attendance.tickets.ticket_link_for (the one provider; classes.notify uses the first
+  answer).
 """
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from followups.hooks import AfterCommit, InTransaction
 
 
 @dataclass(frozen=True)
@@ -24,35 +32,22 @@ class BookingChange:
     reason: str
 
 
-class _Listeners:
-    """Listeners called after the transaction commits; a failing one is logged and skipped."""
-
-    def __init__(self):
-        self._listeners = []
-
-    def register(self, listener):
-        """Register `listener`; usable as a decorator. Registering twice is harmless."""
-        if listener not in self._listeners:
-            self._listeners.append(listener)
-        return listener
-
-    def unregister(self, listener):
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def announce(self, event):
-        for listener in list(self._listeners):
-            transaction.on_commit(lambda listener=listener: listener(event), robust=True)
+@dataclass(frozen=True)
+class SessionCancelled:
+    session_id: int
 
 
-_booking_changes = _Listeners()
-_session_cancels = _Listeners()
-_session_moves = _Listeners()
+@dataclass(frozen=True)
+class SessionMoved:
+    session_id: int
 
-# on_booking_change(listener(BookingChange)); announce(change)
-on_booking_change, announce = _booking_changes.register, _booking_changes.announce
-# on_session_cancel(listener(session_id)); announce_session_cancel(session_id)
-on_session_cancel = _session_cancels.register
-announce_session_cancel = _session_cancels.announce
-# on_session_move(listener(session_id)): a session's time or venue changed
-on_session_move, announce_session_move = _session_moves.register, _session_moves.announce
+
+@dataclass(frozen=True)
+class TicketFor:
+    booking_id: int
+
+
+booking_changed = AfterCommit("classes.booking_changed", BookingChange)
+session_cancelled = AfterCommit("classes.session_cancelled", SessionCancelled)
+session_moved = AfterCommit("classes.session_moved", SessionMoved)
+ticket_link = InTransaction("classes.ticket_link", TicketFor)

@@ -434,13 +434,6 @@ class Booking(models.Model):
     def __str__(self):
         return f"{self.number} {self.resident_id}@{self.session_id} {self.status}"
 
-    @classmethod
-    def on_resident_merge(cls, *, keep, remove, user):
-        """Called by the resident merge: move bookings without breaking one-per-session."""
-        from classes.booking import bookings_move_to_resident
-
-        bookings_move_to_resident(keep=keep, remove=remove, user=user)
-
     @property
     def number(self):
         """The booking number read out to the caller."""

@@ -15,6 +15,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
+from classes import hooks
 from classes.booking import BookingError, booking_cancel, offer_accept, offer_decline
 from classes.models import Booking, BookingStatus, CancelReason, SessionStatus
 from notifications.hooks import AnswerError
@@ -29,18 +30,13 @@ WEEKDAYS_JA = "月火水木金土日"
 SIGNATURE = "【つなぐ】"
 
 # --- the ticket link ---------------------------------------------------------------------------
-# Tickets belong to attendance, which builds on classes: it hands us its link maker through
-# `on_ticket_link(provider)` in its AppConfig.ready(). provider(booking_id) -> absolute URL.
-_ticket_link = []
-
-
-def on_ticket_link(provider):
-    _ticket_link[:] = [provider]
-    return provider
 
 
 def ticket_link(booking_id):
-    return _ticket_link[0](booking_id) if _ticket_link else ""
+    """The ticket page's address. Tickets belong to attendance, which builds on classes: it
+    answers the `classes.hooks.ticket_link` hook."""
+    links = hooks.ticket_link.announce(hooks.TicketFor(booking_id=booking_id))
+    return links[0] if links else ""
 
 
 # --- channel and texts -------------------------------------------------------------------------
@@ -249,9 +245,9 @@ def session_cancelled_notice(*, booking_id, now=None):
     )
 
 
-def session_moved_notice(session_id, *, now=None):
-    """classes.hooks listener: a coming session's date, time or venue changed; everyone holding
-    or offered a seat hears the new ones (once per new date, time and venue)."""
+def session_moved_notice(*, session_id, now=None):
+    """A coming session's date, time or venue changed: everyone holding or offered a seat hears
+    the new ones (once per new date, time and venue)."""
     now = now or timezone.now()
     bookings = _bookings(
         session_id=session_id,
@@ -288,8 +284,14 @@ def day_before_reminders(*, now=None):
     )
 
 
+def session_moved(event):
+    """classes.hooks.session_moved listener."""
+    session_moved_notice(session_id=event.session_id)
+
+
 def booking_changed(change):
-    """classes.hooks listener: tell the resident what changed, by their channel."""
+    """classes.hooks.booking_changed listener: tell the resident what changed, by their
+    channel."""
     if change.reason in ("booked", "offer_accepted"):
         booking_confirmation(booking_id=change.booking_id)
     elif change.reason == "offered":
@@ -299,6 +301,15 @@ def booking_changed(change):
 
 
 # --- a message that did not get through ---------------------------------------------------------
+
+# Messages whose failure puts the resident on the call list, and those answered by a key press
+# or a call-list outcome.
+UNREACHED_PURPOSES = frozenset(
+    {Purpose.REMINDER, Purpose.OFFER, Purpose.SESSION_MOVED, Purpose.SESSION_CANCELLED}
+)
+ANSWERED_PURPOSES = frozenset(
+    {Purpose.CONFIRMATION, Purpose.REMINDER, Purpose.OFFER, Purpose.SESSION_MOVED}
+)
 
 # What must still hold for a purpose's message to be worth a phone call from staff.
 _STILL_DUE = {
@@ -310,10 +321,11 @@ _STILL_DUE = {
 
 
 def call_unreached(unreached, *, now=None):
-    """notifications hook: a reminder, offer or cancellation notice that did not reach the
-    resident (a call nobody answered, an SMS the network could not deliver) becomes a line on
-    today's call list, so that a person phones instead. Not when it no longer matters (the
-    booking was cancelled, the offer taken or expired, the session over)."""
+    """notifications.hooks.unreached listener: a reminder, offer or cancellation notice that did
+    not reach the resident (a call nobody answered, an SMS the network could not deliver, one
+    that could not be sent) becomes a line on today's call list, so that a person phones
+    instead. Not when it no longer matters (the booking was cancelled, the offer taken or
+    expired, the session over)."""
     still_due = _STILL_DUE.get(unreached.purpose)
     if still_due is None or unreached.booking_id is None:
         return []
@@ -339,8 +351,8 @@ def call_unreached(unreached, *, now=None):
 
 
 def answer_booking(reply):
-    """1 = confirm (takes an offered seat), 2 = cancel (declines an offer, or cancels the
-    booking and frees the seat for the waitlist)."""
+    """notifications.hooks.answer listener: 1 = confirm (takes an offered seat), 2 = cancel
+    (declines an offer, or cancels the booking and frees the seat for the waitlist)."""
     if reply.booking_id is None:
         return
     try:

@@ -14,8 +14,8 @@ from django.db.models import Count
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from classes import hooks
 from classes.booking import session_offer_free_seats
-from classes.hooks import announce_session_move
 from classes.models import (
     SEAT_STATUSES,
     Category,
@@ -518,5 +518,5 @@ def session_update(*, session_id, course, venue, starts_at, ends_at, capacity=No
     session.moved = moved and starts_at > timezone.now()
     if session.moved:
         # Those booked and the volunteers on its shifts are told (classes.notify, volunteers).
-        announce_session_move(session.pk)
+        hooks.session_moved.announce(hooks.SessionMoved(session_id=session.pk))
     return session

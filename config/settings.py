@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "accounts",
+    "followups",
     "residents",
     "classes",
     "volunteers",
@@ -145,6 +146,13 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# What follows a change (followups): seconds before each retry of a failed follow-up, then it
+# is marked failed and shows in the admin; how long a worker may hold one before it is due again.
+FOLLOWUP_RETRY_DELAYS = [
+    int(s) for s in env_list("FOLLOWUP_RETRY_DELAYS", ["10", "60", "300", "1800", "7200"])
+]
+FOLLOWUP_LEASE_SECONDS = env_int("FOLLOWUP_LEASE_SECONDS", 300)
 
 # --- Auth (django-allauth) -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -51,6 +51,7 @@ from demo import reports as demo_reports
 from demo import surveys as demo_surveys
 from demo import volunteers as demo_volunteers
 from demo.people import fake_residents, story_residents
+from followups.services import followups_run_due
 from reports.fiscal import fiscal_year_bounds, fiscal_year_of
 from residents.models import Resident, ResidentEvent
 
@@ -253,6 +254,10 @@ def seed_demo(*, small=False, seed=RANDOM_SEED):
     for area in AREAS:
         with transaction.atomic():
             created |= bool(area.seed(users=users, small=small, seed=seed))
+    # What follows the demo's bookings (confirmations, assistant counts) is done before the site
+    # opens, as the task cluster would have done it.
+    while followups_run_due():
+        pass
     return SeedResult(created=created, counts=demo_counts())
 
 

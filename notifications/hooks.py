@@ -1,17 +1,24 @@
-"""What reaches other apps: a key pressed in a voice call, an outcome on the call list, and a
-message that did not reach its resident.
+"""What reaches other apps from the phone (followups.hooks explains the mechanism).
+Notifications imports none of the listeners; they say which purposes they handle with
+`only={"purpose": {...}}`.
 
-Notifications imports none of our apps. An app that acts on answers (classes: cancel the
-booking, take the offered seat) registers a handler per purpose in its AppConfig.ready():
-`on_answer("reminder", handler)`. The handler gets a `Reply` of plain ids and runs inside the
-transaction that records the answer; raising `AnswerError` refuses it and records nothing.
+In the transaction:
+- `answer` (Reply) — a key pressed in a voice call (1 confirm, 2 cancel) or "cancelled" recorded
+  on the call list. It runs inside the transaction that records the answer: raising
+  `AnswerError` refuses it and nothing is recorded. Listener: classes.notify.answer_booking
+  (confirmation, reminder, offer, session moved).
 
-Likewise `on_unreached("reminder", handler)`: the handler gets an `Unreached` when the network
-reports that a message of that purpose did not get through (a call nobody answered, an SMS not
-delivered), inside the transaction that records the report.
+After commit, each listener run by a task and retried until done:
+- `unreached` (Unreached) — a message did not reach its resident: the network reported it
+  undelivered (a call nobody answered, an SMS not delivered) or it could not be sent at all.
+  Listener: classes.notify.call_unreached (a line on today's call list, for reminders, offers,
+  moved and cancelled sessions).
 """
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from followups.hooks import AfterCommit, InTransaction
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class Reply:
     resident_id: int | None = None
     session_id: int | None = None
     about: dict = field(default_factory=dict)
-    user: object = None  # the staff member for call-list outcomes, None for the resident
+    user: Any = None  # the staff member for call-list outcomes, None for the resident
 
 
 class AnswerError(Exception):
@@ -46,28 +53,5 @@ class Unreached:
     about: dict = field(default_factory=dict)
 
 
-class _ByPurpose:
-    """One handler per purpose for one kind of event (a `Reply`, an `Unreached`)."""
-
-    def __init__(self):
-        self._handlers = {}
-
-    def register(self, purpose, handler):
-        self._handlers[purpose] = handler
-        return handler
-
-    def send(self, event):
-        """Call the event's purpose's handler; True when one was registered."""
-        handler = self._handlers.get(event.purpose)
-        if handler is None:
-            return False
-        handler(event)
-        return True
-
-
-_answers = _ByPurpose()
-_unreached = _ByPurpose()
-# on_answer(purpose, handler(reply)); dispatch(reply) -> True when a handler took it
-on_answer, dispatch = _answers.register, _answers.send
-# on_unreached(purpose, handler(unreached)); announce_unreached(unreached) likewise
-on_unreached, announce_unreached = _unreached.register, _unreached.send
+answer = InTransaction("notifications.answer", Reply)
+unreached = AfterCommit("notifications.unreached", Unreached)

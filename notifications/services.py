@@ -373,7 +373,7 @@ def message_status_report(*, token, provider_status, provider_id="", error_code=
     _event(message.pk, message.status, detail)
     if fields.get("status") == Status.UNDELIVERABLE:
         # The resident did not get it: the purpose's app may put them on the call list.
-        hooks.announce_unreached(
+        hooks.unreached.announce(
             hooks.Unreached(
                 purpose=message.purpose,
                 channel=message.channel,
@@ -422,7 +422,7 @@ def message_voice_answer(*, token, digits, now=None):
                 message.answer = answer
                 message.answered_at = now
                 message.save(update_fields=["answer", "answered_at", "updated_at"])
-                hooks.dispatch(_reply_for(message, answer))
+                hooks.answer.announce(_reply_for(message, answer))
                 _event(message.pk, message.status, f"answer: {digits} ({answer})")
         except hooks.AnswerError as error:
             message.answer = ""
@@ -510,7 +510,7 @@ def call_record_outcome(*, call_id, outcome, user, note="", now=None):
         )
     if outcome == CallStatus.CANCELLED:
         try:
-            hooks.dispatch(
+            hooks.answer.announce(
                 hooks.Reply(
                     purpose=call.purpose,
                     action=Answer.CANCEL,

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from residents.hooks import ResidentMerge, resident_merging
 from residents.models import Resident, ResidentEvent
 
 # What staff may set on a resident; everything else is derived or bookkeeping.
@@ -169,14 +170,9 @@ def resident_merge(*, keep_id, remove_id, user):
     copied = _fill_missing(keep, remove)
     keep.save()
 
-    hooked = set()
+    # Apps with rules of their own (one booking per session) move their rows first.
+    resident_merging.announce(ResidentMerge(keep=keep, remove=remove, user=user))
     for model, field in _resident_links():
-        hook = getattr(model, "on_resident_merge", None)
-        if hook is not None:
-            if model not in hooked:
-                hooked.add(model)
-                hook(keep=keep, remove=remove, user=user)
-            continue
         try:
             with transaction.atomic():
                 model._base_manager.filter(**{field.name: remove}).update(**{field.name: keep})

@@ -7,7 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self):
-        from attendance.hooks import on_ticket_page
-        from surveys.hooks import survey_link_on_ticket
+        from attendance.hooks import ticket_page
+        from surveys.ticket_page import survey_link_on_ticket
 
-        on_ticket_page(survey_link_on_ticket)
+        ticket_page.listen(survey_link_on_ticket)

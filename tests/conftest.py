@@ -88,6 +88,28 @@ def volunteer_client(client, volunteer_user):
     return _client_for(client, volunteer_user)
 
 
+class _FollowUps:
+    """Runs what follows a change the way the task cluster does after the commit."""
+
+    def run(self):
+        """Every due follow-up, and the ones they lead to; returns how many were done."""
+        from followups.services import followups_run_due
+
+        done = 0
+        for _round in range(10):
+            ran = followups_run_due()
+            if not ran:
+                return done
+            done += ran
+        raise AssertionError("follow-ups keep making follow-ups")
+
+
+@pytest.fixture
+def followups(db):
+    """`followups.run()`: carry out what the changes so far must be followed by."""
+    return _FollowUps()
+
+
 @pytest.fixture
 def make():
     """`make.resident(...)`, `make.session(...)`, ... (see tests/factories.py)."""

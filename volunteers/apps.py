@@ -22,11 +22,10 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
-        from classes.hooks import on_booking_change, on_session_cancel, on_session_move
-        from volunteers.notify import shift_moved_notice
-        from volunteers.services import on_booking_change as follow_bookings
-        from volunteers.services import on_session_cancel as end_shifts
+        # Shifts follow their sessions (volunteers.services, volunteers.notify).
+        from classes import hooks
+        from volunteers import notify, services
 
-        on_booking_change(follow_bookings)
-        on_session_cancel(end_shifts)
-        on_session_move(shift_moved_notice)
+        hooks.booking_changed.listen(services.booking_changed)
+        hooks.session_cancelled.listen(services.session_cancelled)
+        hooks.session_moved.listen(notify.session_moved)

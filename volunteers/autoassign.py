@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 
 from classes.models import Session, SessionStatus
 from classes.scheduling import local_datetime
+from followups.services import later
 from volunteers import matching, notify
 from volunteers.models import (
     HOLDING_STATUSES,
@@ -239,7 +240,7 @@ def _write(run, result):
     Assignment.objects.bulk_create(rows)
     # Each volunteer hears of this run's proposals in one SMS, once the run is saved.
     if rows:
-        transaction.on_commit(lambda: notify.run_proposals_notice(run_id=run.pk), robust=True)
+        later(notify.run_proposals_notice, run_id=run.pk)
     MatchingRun.objects.filter(pk=run.pk).update(
         status=MatchingRun.Status.DONE,
         progress=100,

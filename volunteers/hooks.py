@@ -1,22 +1,18 @@
-"""Volunteer events other apps react to, without volunteers importing them.
+"""What happens to shifts that other apps may follow (followups.hooks explains the mechanism).
 
-`on_decline(listener)`: a volunteer declined a proposed or accepted shift. Listeners get the
-assignment id after the transaction commits (so notifications can text the coordinator); a
-failing listener is logged and affects nothing else.
+After commit, each listener run by a task and retried until done:
+- `shift_declined` (ShiftDeclined) — a volunteer declined a proposed or accepted shift; the
+  coordinator sees it on the coverage page. Listeners: none yet.
 """
 
-from django.db import transaction
+from dataclasses import dataclass
 
-_decline_listeners = []
-
-
-def on_decline(listener):
-    """Register `listener(assignment_id)`; usable as a decorator. Registering twice is harmless."""
-    if listener not in _decline_listeners:
-        _decline_listeners.append(listener)
-    return listener
+from followups.hooks import AfterCommit
 
 
-def announce_decline(assignment_id):
-    for listener in list(_decline_listeners):
-        transaction.on_commit(lambda listener=listener: listener(assignment_id), robust=True)
+@dataclass(frozen=True)
+class ShiftDeclined:
+    assignment_id: int
+
+
+shift_declined = AfterCommit("volunteers.shift_declined", ShiftDeclined)

@@ -9,8 +9,9 @@ declines on the coverage page). Quiet hours, opt-outs (停止 / STOP), sending a
 notifications' work. Every message has an idempotency key, so running any of this again never
 sends twice.
 
-Callers queue these with `transaction.on_commit` (see services and autoassign), so a change
-that is rolled back tells nobody.
+Callers write these as follow-ups in their own transaction (`followups.services.later`, see
+services and autoassign): a change that is rolled back tells nobody, and one that commits tells
+the volunteer even if the process dies right after.
 """
 
 import datetime
@@ -185,9 +186,14 @@ def shift_cancelled_notice(*, assignment_ids, reason=BY_OFFICE, now=None):
     return messages_queue(specs, now=now)
 
 
-def shift_moved_notice(session_id, *, now=None):
-    """classes.hooks listener: a coming session's date, time or venue changed; the volunteers
-    proposed or accepted for its shifts hear the new ones (once per new date, time and venue)."""
+def session_moved(event):
+    """classes.hooks.session_moved listener."""
+    shift_moved_notice(session_id=event.session_id)
+
+
+def shift_moved_notice(*, session_id, now=None):
+    """A coming session's date, time or venue changed: the volunteers proposed or accepted for
+    its shifts hear the new ones (once per new date, time and venue)."""
     now = now or timezone.now()
     rows = _assignments(
         session_id=session_id,

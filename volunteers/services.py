@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Role as AccessRole
 from classes.models import SEAT_STATUSES, Session, SessionStatus
+from followups.services import later
 from volunteers import hooks, notify
 from volunteers.models import (
     DEFAULT_PARTICIPANTS_PER_ASSISTANT,
@@ -293,16 +294,16 @@ def _ratio(course):
         return DEFAULT_PARTICIPANTS_PER_ASSISTANT
 
 
-def on_booking_change(change):
-    """classes.hooks listener: a booking changed, so the assistant count may change."""
+def booking_changed(change):
+    """classes.hooks.booking_changed listener: the assistant count may change."""
     if change.reason == "session_cancelled":
-        return  # the session's shifts end with it (on_session_cancel)
+        return  # the session's shifts end with it (session_cancelled)
     needs_follow_bookings(change.session_id)
 
 
-def on_session_cancel(session_id):
-    """classes.hooks listener: a cancelled session cancels its shifts, bookings or not."""
-    assignments_cancel_for_cancelled_sessions(session_ids=[session_id])
+def session_cancelled(event):
+    """classes.hooks.session_cancelled listener: its shifts are cancelled, bookings or not."""
+    assignments_cancel_for_cancelled_sessions(session_ids=[event.session_id])
 
 
 def course_staffing_set(*, course, user, **fields):
@@ -408,9 +409,7 @@ def assignment_assign(*, need_id, volunteer_id, user, force=False):
         except IntegrityError:
             raise VolunteerError(_("This volunteer already has a shift in this session.")) from None
         # The volunteer hears of the proposal by SMS once this commits.
-        transaction.on_commit(
-            lambda: notify.proposals_notice(assignment_ids=[assignment.pk]), robust=True
-        )
+        later(notify.proposals_notice, assignment_ids=[assignment.pk])
     return assignment
 
 
@@ -442,11 +441,10 @@ def assignment_unassign(*, assignment_id, user):
             raise VolunteerError(_("The volunteer has already checked in to this shift."))
         if assignment.is_holding:
             _change(assignment, Assignment.Status.CANCELLED)
-            transaction.on_commit(
-                lambda: notify.shift_cancelled_notice(
-                    assignment_ids=[assignment.pk], reason=notify.BY_OFFICE
-                ),
-                robust=True,
+            later(
+                notify.shift_cancelled_notice,
+                assignment_ids=[assignment.pk],
+                reason=notify.BY_OFFICE,
             )
     return assignment
 
@@ -467,7 +465,7 @@ def assignment_accept(*, assignment_id, volunteer, user):
 def assignment_decline(*, assignment_id, volunteer, user, reason=""):
     """The volunteer says no: the place reopens and the coordinator sees it on the coverage page.
 
-    Other apps (SMS to the coordinator) follow declines through `hooks.on_decline`.
+    Other apps may follow declines through `hooks.shift_declined`.
     """
     with transaction.atomic():
         assignment = _locked(assignment_id, volunteer)
@@ -478,7 +476,7 @@ def assignment_decline(*, assignment_id, volunteer, user, reason=""):
         if assignment.checked_in_at:
             raise VolunteerError(_("You have already checked in to this shift."))
         _change(assignment, Assignment.Status.DECLINED, decline_reason=reason[:200])
-        hooks.announce_decline(assignment.pk)
+        hooks.shift_declined.announce(hooks.ShiftDeclined(assignment_id=assignment.pk))
     return assignment
 
 
@@ -537,11 +535,10 @@ def assignments_cancel_for_cancelled_sessions(*, session_ids):
         _change(assignment, Assignment.Status.CANCELLED, updated_at=now)
         cancelled.append(assignment.pk)
     if cancelled:
-        transaction.on_commit(
-            lambda: notify.shift_cancelled_notice(
-                assignment_ids=cancelled, reason=notify.BY_SESSION_CANCELLED
-            ),
-            robust=True,
+        later(
+            notify.shift_cancelled_notice,
+            assignment_ids=cancelled,
+            reason=notify.BY_SESSION_CANCELLED,
         )
 
 

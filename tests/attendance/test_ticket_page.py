@@ -445,12 +445,13 @@ def test_session_page_links_the_roster_pdf(desk_client, session):
 def test_other_apps_add_links_to_the_page_by_state(client, make, desk_user, venue_user):
     from attendance import hooks
 
-    def survey_after_check_in(*, ticket, state):
-        if state != "attended":
+    def survey_after_check_in(page):
+        if page.state != "attended":
             return []
-        return [hooks.TicketLink("アンケートに答える", f"/s/t/{ticket.token}/", "3分ほどです。")]
+        url = f"/s/t/{page.ticket.token}/"
+        return [hooks.TicketLink("アンケートに答える", url, "3分ほどです。")]
 
-    hooks.on_ticket_page(survey_after_check_in)
+    hooks.ticket_page.listen(survey_after_check_in)
     try:
         today = make.session(starts_at=make.later_today())
         ticket = book(make, today, desk_user)
@@ -460,6 +461,6 @@ def test_other_apps_add_links_to_the_page_by_state(client, make, desk_user, venu
         )
         html = text_of(page(client, ticket.token))
     finally:
-        hooks._providers.remove(survey_after_check_in)
+        hooks.ticket_page.unlisten(survey_after_check_in)
     assert f'href="/s/t/{ticket.token}/"' in html
     assert "3分ほどです。" in html

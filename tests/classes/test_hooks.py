@@ -1,4 +1,5 @@
-"""Other apps follow booking changes through classes.hooks, after the commit only."""
+"""Other apps follow booking and session changes through classes.hooks: written with the change,
+carried out after the commit (followups)."""
 
 import pytest
 from django.db import transaction
@@ -8,28 +9,33 @@ from classes.booking import booking_cancel, booking_create, session_cancel
 
 pytestmark = pytest.mark.django_db
 
+HEARD = []
+
+
+def hear(event):
+    """A listener of this test module (follow-ups name their listener by its path)."""
+    HEARD.append(event)
+
 
 @pytest.fixture
 def heard():
-    changes = []
+    HEARD.clear()
+    hooks.booking_changed.listen(hear)
+    hooks.session_cancelled.listen(hear)
+    yield HEARD
+    hooks.booking_changed.unlisten(hear)
+    hooks.session_cancelled.unlisten(hear)
+    HEARD.clear()
 
-    def listener(change):
-        changes.append(change)
 
-    hooks.on_booking_change(listener)
-    yield changes
-    hooks._booking_changes.unregister(listener)
-
-
-def test_listeners_hear_each_change_after_commit(
-    make, desk_user, heard, django_capture_on_commit_callbacks
-):
+def test_listeners_hear_each_change_once_it_is_carried_out(make, desk_user, heard, followups):
     session = make.session(capacity=1)
     first, second = make.resident(), make.resident()
-    with django_capture_on_commit_callbacks(execute=True):
-        booked = booking_create(session_id=session.pk, resident_id=first.pk, user=desk_user)
-        booking_create(session_id=session.pk, resident_id=second.pk, user=desk_user)
-        booking_cancel(booking_id=booked.booking.pk, user=desk_user)
+    booked = booking_create(session_id=session.pk, resident_id=first.pk, user=desk_user)
+    booking_create(session_id=session.pk, resident_id=second.pk, user=desk_user)
+    booking_cancel(booking_id=booked.booking.pk, user=desk_user)
+    assert heard == []  # written with the change; nobody has been told yet
+    followups.run()
     assert [(c.resident_id, c.from_status, c.to_status, c.reason) for c in heard] == [
         (first.pk, "", "booked", "booked"),
         (second.pk, "", "waitlisted", "waitlisted"),
@@ -37,46 +43,35 @@ def test_listeners_hear_each_change_after_commit(
         (second.pk, "waitlisted", "offered", "offered"),
     ]
     assert {c.session_id for c in heard} == {session.pk}
+    assert followups.run() == 0  # each told once
 
 
-def test_a_rolled_back_change_reaches_nobody(
-    make, desk_user, heard, django_capture_on_commit_callbacks
-):
+def test_a_rolled_back_change_reaches_nobody(make, desk_user, heard, followups):
     session = make.session()
-    with (
-        django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
+    with pytest.raises(RuntimeError), transaction.atomic():
         booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
         raise RuntimeError
+    followups.run()
     assert heard == []
 
 
-def test_session_cancel_tells_about_every_booking(
-    make, desk_user, heard, django_capture_on_commit_callbacks
+def test_session_cancel_tells_about_every_booking_and_the_session(
+    make, desk_user, heard, followups
 ):
-    session = make.session()
+    session, empty = make.session(), make.session()
     residents = [make.resident() for _ in range(3)]
     for resident in residents:
         booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_cancel(session_id=session.pk, user=desk_user, reason="台風")
-    assert sorted(c.resident_id for c in heard) == sorted(r.pk for r in residents)
-    assert {c.reason for c in heard} == {"session_cancelled"}
-
-
-def test_a_cancelled_session_is_announced_with_or_without_bookings(
-    make, desk_user, django_capture_on_commit_callbacks
-):
-    cancelled = []
-    hooks.on_session_cancel(cancelled.append)
-    try:
-        empty, booked = make.session(), make.session()
-        booking_create(session_id=booked.pk, resident_id=make.resident().pk, user=desk_user)
-        with django_capture_on_commit_callbacks(execute=True):
-            session_cancel(session_id=empty.pk, user=desk_user, reason="台風")
-            session_cancel(session_id=booked.pk, user=desk_user, reason="台風")
-    finally:
-        hooks._session_cancels.unregister(cancelled.append)
-    assert cancelled == [empty.pk, booked.pk]
+    followups.run()
+    HEARD.clear()
+    session_cancel(session_id=empty.pk, user=desk_user, reason="台風")
+    session_cancel(session_id=session.pk, user=desk_user, reason="台風")
+    followups.run()
+    changes = [e for e in heard if isinstance(e, hooks.BookingChange)]
+    assert sorted(c.resident_id for c in changes) == sorted(r.pk for r in residents)
+    assert {c.reason for c in changes} == {"session_cancelled"}
+    # A cancelled session is announced with or without bookings.
+    assert [e for e in heard if isinstance(e, hooks.SessionCancelled)] == [
+        hooks.SessionCancelled(empty.pk),
+        hooks.SessionCancelled(session.pk),
+    ]

@@ -37,16 +37,17 @@ def person(make, contact, **fields):
     return make.resident(preferred_contact=contact, **fields)
 
 
-def book(session, resident, user, capture):
-    with capture(execute=True):
-        return booking_create(session_id=session.pk, resident_id=resident.pk, user=user).booking
+def book(session, resident, user, followups):
+    booking = booking_create(session_id=session.pk, resident_id=resident.pk, user=user).booking
+    followups.run()
+    return booking
 
 
 def test_booking_a_resident_who_prefers_sms_logs_a_confirmation_with_the_ticket_link(
-    make, session, desk_user, django_capture_on_commit_callbacks
+    make, session, desk_user, followups
 ):
     resident = person(make, "sms", phone_mobile="+819012345678")
-    booking = book(session, resident, desk_user, django_capture_on_commit_callbacks)
+    booking = book(session, resident, desk_user, followups)
 
     (message,) = Message.objects.all()
     assert (message.channel, message.to, message.purpose) == (
@@ -65,14 +66,12 @@ def test_booking_a_resident_who_prefers_sms_logs_a_confirmation_with_the_ticket_
 
 
 @pytest.mark.parametrize("contact", ["voice", "staff_call", "none"])
-def test_only_sms_residents_get_a_confirmation(
-    make, session, desk_user, django_capture_on_commit_callbacks, contact
-):
+def test_only_sms_residents_get_a_confirmation(make, session, desk_user, followups, contact):
     book(
         session,
         make.resident(preferred_contact=contact),
         desk_user,
-        django_capture_on_commit_callbacks,
+        followups,
     )
     assert not Message.objects.exists() and not Call.objects.exists()
 
@@ -131,47 +130,43 @@ def test_the_reminder_task_and_its_daily_schedule(make, desk_user, settings):
     assert send_day_before_reminders() == {"messages": 0, "calls": 0}
 
 
-def test_a_freed_seat_is_offered_by_the_next_residents_channel(
-    make, session, desk_user, django_capture_on_commit_callbacks
-):
+def test_a_freed_seat_is_offered_by_the_next_residents_channel(make, session, desk_user, followups):
     seated = book(
         session,
         person(make, "staff_call"),
         desk_user,
-        django_capture_on_commit_callbacks,
+        followups,
     )
     waiting = book(
         session,
         person(make, "voice"),
         desk_user,
-        django_capture_on_commit_callbacks,
+        followups,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking_id=seated.pk, user=desk_user)
+    booking_cancel(booking_id=seated.pk, user=desk_user)
+    followups.run()
     (offer,) = Message.objects.filter(purpose="offer")
     assert (offer.channel, offer.booking_id) == ("voice", waiting.pk)
     assert "空きが出ました" in offer.text
 
 
-def test_a_cancelled_session_tells_everyone_by_their_channel(
-    make, desk_user, django_capture_on_commit_callbacks
-):
+def test_a_cancelled_session_tells_everyone_by_their_channel(make, desk_user, followups):
     session = make.session(capacity=1)
     sms = book(
         session,
         person(make, "sms"),
         desk_user,
-        django_capture_on_commit_callbacks,
+        followups,
     )
     staff = book(
         session,
         person(make, "staff_call"),
         desk_user,
-        django_capture_on_commit_callbacks,
+        followups,
     )
     assert staff.status == BookingStatus.WAITLISTED
-    with django_capture_on_commit_callbacks(execute=True):
-        session_cancel(session_id=session.pk, user=desk_user, reason="講師の都合")
+    session_cancel(session_id=session.pk, user=desk_user, reason="講師の都合")
+    followups.run()
     (told,) = Message.objects.filter(purpose="session_cancelled")
     assert (told.booking_id, told.channel) == (sms.pk, "sms")
     assert "中止" in told.text and "講師の都合" not in told.text
@@ -179,15 +174,13 @@ def test_a_cancelled_session_tells_everyone_by_their_channel(
     assert call.booking_id == staff.pk
 
 
-def test_a_walk_in_at_the_venue_gets_no_confirmation(
-    make, desk_user, django_capture_on_commit_callbacks
-):
+def test_a_walk_in_at_the_venue_gets_no_confirmation(make, desk_user, followups):
     started = make.session(starts_at=timezone.now() - datetime.timedelta(minutes=10))
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_create(
-            session_id=started.pk,
-            resident_id=person(make, "sms").pk,
-            user=desk_user,
-            walk_in=True,
-        )
+    booking_create(
+        session_id=started.pk,
+        resident_id=person(make, "sms").pk,
+        user=desk_user,
+        walk_in=True,
+    )
+    followups.run()
     assert not Message.objects.exists()

@@ -108,7 +108,7 @@ def test_the_call_list_shows_who_to_phone_with_a_script(
 
 
 def test_call_outcomes_are_logged_and_cancelled_cancels_the_booking(
-    desk_client, desk_user, calls, django_capture_on_commit_callbacks
+    desk_client, desk_user, calls, followups
 ):
     (seat, waiting), (first,) = calls
     assert waiting.status == BookingStatus.WAITLISTED
@@ -118,8 +118,8 @@ def test_call_outcomes_are_logged_and_cancelled_cancels_the_booking(
     assert first.status == "no_answer"  # still on the list, to call again
     assert desk_client.get(reverse("notifications:call_list")).context["open_calls"][0] == first
 
-    with django_capture_on_commit_callbacks(execute=True):
-        desk_client.post(url, {"outcome": "cancelled", "note": "体調不良"})
+    desk_client.post(url, {"outcome": "cancelled", "note": "体調不良"})
+    followups.run()
     seat.refresh_from_db()
     waiting.refresh_from_db()
     assert (seat.status, seat.cancel_reason) == ("cancelled", "by_resident")

@@ -44,15 +44,13 @@ def moved_messages():
     return {m.channel: m for m in Message.objects.filter(purpose="session_moved")}
 
 
-def test_everyone_booked_hears_the_new_time_by_their_channel(
-    booked, dx_user, django_capture_on_commit_callbacks
-):
+def test_everyone_booked_hears_the_new_time_by_their_channel(booked, dx_user, followups):
     session, bookings = booked
     later = datetime.timedelta(hours=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(
-            session, dx_user, starts_at=session.starts_at + later, ends_at=session.ends_at + later
-        )
+    session_edit(
+        session, dx_user, starts_at=session.starts_at + later, ends_at=session.ends_at + later
+    )
+    followups.run()
 
     messages = moved_messages()
     assert set(messages) == {"sms", "voice"}
@@ -65,36 +63,28 @@ def test_everyone_booked_hears_the_new_time_by_their_channel(
     assert not Message.objects.filter(booking_id=bookings["cancelled"].pk).exists()
 
 
-def test_each_move_is_told_once_and_other_edits_tell_nobody(
-    booked, dx_user, make, django_capture_on_commit_callbacks
-):
+def test_each_move_is_told_once_and_other_edits_tell_nobody(booked, dx_user, make, followups):
     session, _bookings = booked
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(session, dx_user, capacity=12, notes="机を増やす")  # not a move
+    session_edit(session, dx_user, capacity=12, notes="机を増やす")  # not a move
+    followups.run()
     assert not moved_messages()
 
     here, elsewhere = session.venue, make.venue(name="大王谷コミュニティセンター")
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(session, dx_user, venue=elsewhere)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(
-            session, dx_user, venue=elsewhere, notes="会場は同じ"
-        )  # saved again, not moved
+    session_edit(session, dx_user, venue=elsewhere)
+    followups.run()
+    session_edit(session, dx_user, venue=elsewhere, notes="会場は同じ")  # saved again, not moved
+    followups.run()
     assert Message.objects.filter(purpose="session_moved").count() == 2  # SMS + voice, once
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(session, dx_user, venue=here)
+    session_edit(session, dx_user, venue=here)
+    followups.run()
     assert Message.objects.filter(purpose="session_moved").count() == 4  # moved back: told again
 
 
-def test_a_voice_answer_2_cancels_the_moved_booking(
-    client, booked, dx_user, django_capture_on_commit_callbacks
-):
+def test_a_voice_answer_2_cancels_the_moved_booking(client, booked, dx_user, followups):
     session, bookings = booked
-    with django_capture_on_commit_callbacks(execute=True):
-        day = datetime.timedelta(days=1)
-        session_edit(
-            session, dx_user, starts_at=session.starts_at + day, ends_at=session.ends_at + day
-        )
+    day = datetime.timedelta(days=1)
+    session_edit(session, dx_user, starts_at=session.starts_at + day, ends_at=session.ends_at + day)
+    followups.run()
     voice = moved_messages()["voice"]
     url = reverse("notifications:hook_voice", args=[voice.token])
     assert "キャンセル" in post_signed(client, url, {"Digits": "2"}).content.decode()

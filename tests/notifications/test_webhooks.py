@@ -56,7 +56,7 @@ def test_unsigned_or_wrongly_signed_calls_are_refused(client, voice_reminder):
 
 
 def test_pressing_2_cancels_the_booking_and_offers_the_seat_on(
-    client, stub, seat_and_waitlist, voice_reminder, django_capture_on_commit_callbacks
+    client, stub, seat_and_waitlist, voice_reminder, followups
 ):
     seat, queue = seat_and_waitlist
     assert message_send(message_id=voice_reminder.pk, now=tokyo(2031, 12, 9, 10, 0)) == "sent"
@@ -64,8 +64,8 @@ def test_pressing_2_cancels_the_booking_and_offers_the_seat_on(
     action = ET.fromstring(call["form"]["Twiml"]).find("Gather").get("action")
     path = action.removeprefix(BASE)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post_signed(client, path, {"Digits": "2", "CallSid": call["sid"]})
+    response = post_signed(client, path, {"Digits": "2", "CallSid": call["sid"]})
+    followups.run()
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
     assert "キャンセルを承りました" in response.content.decode()
@@ -101,19 +101,17 @@ def test_pressing_1_confirms_and_9_repeats(client, voice_reminder, seat_and_wait
     assert seat.status == BookingStatus.BOOKED
 
 
-def test_an_offer_taken_by_pressing_1(client, make, desk_user, django_capture_on_commit_callbacks):
+def test_an_offer_taken_by_pressing_1(client, make, desk_user, followups):
     session = make.session(capacity=1)
     holder = make.resident(preferred_contact="staff_call")
     seat = booking_create(session_id=session.pk, resident_id=holder.pk, user=desk_user).booking
     waiting = make.resident(preferred_contact="voice", phone_mobile="+819012340003")
     queue = booking_create(session_id=session.pk, resident_id=waiting.pk, user=desk_user).booking
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking_id=seat.pk, user=desk_user)
+    booking_cancel(booking_id=seat.pk, user=desk_user)
+    followups.run()
     offer = Message.objects.get(purpose="offer")
-    with django_capture_on_commit_callbacks(execute=True):
-        post_signed(
-            client, reverse("notifications:hook_voice", args=[offer.token]), {"Digits": "1"}
-        )
+    post_signed(client, reverse("notifications:hook_voice", args=[offer.token]), {"Digits": "1"})
+    followups.run()
     queue.refresh_from_db()
     assert queue.status == BookingStatus.BOOKED
 

@@ -76,14 +76,14 @@ def session(make):
 
 
 def test_a_manual_proposal_is_texted_once_with_date_venue_role_and_link(
-    make, session, dx_user, django_user_model, django_capture_on_commit_callbacks
+    make, session, dx_user, django_user_model, followups
 ):
     sakura = volunteer(django_user_model)
     need = ShiftNeed.objects.create(session=session, role=Role.ASSISTANT, count=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        assignment = services.assignment_assign(
-            need_id=need.pk, volunteer_id=sakura.pk, user=dx_user, force=True
-        )
+    assignment = services.assignment_assign(
+        need_id=need.pk, volunteer_id=sakura.pk, user=dx_user, force=True
+    )
+    followups.run()
 
     (message,) = Message.objects.all()
     assert (message.channel, message.to, message.purpose, message.status) == (
@@ -108,43 +108,39 @@ def test_a_manual_proposal_is_texted_once_with_date_venue_role_and_link(
 
 
 def test_nothing_is_queued_when_the_change_rolls_back(
-    make, session, dx_user, django_user_model, django_capture_on_commit_callbacks
+    make, session, dx_user, django_user_model, followups
 ):
     sakura = volunteer(django_user_model)
     need = ShiftNeed.objects.create(session=session, role=Role.ASSISTANT, count=1)
     next_day = make.session(starts_at=session.starts_at + datetime.timedelta(days=1))
     accepted = shift(sakura, next_day, status=Assignment.Status.ACCEPTED)
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.assignment_assign(
             need_id=need.pk, volunteer_id=sakura.pk, user=dx_user, force=True
         )
         services.assignment_unassign(assignment_id=accepted.pk, user=dx_user)
         raise RuntimeError("the request failed after the change")
-    assert callbacks == []
+    assert followups.run() == 0
     assert not Message.objects.exists()
     assert not Assignment.objects.filter(need=need).exists()
 
 
 def test_volunteers_without_a_mobile_number_are_not_texted(
-    session, dx_user, django_user_model, django_capture_on_commit_callbacks
+    session, dx_user, django_user_model, followups
 ):
     landline = volunteer(django_user_model, phone=LANDLINE)
     need = ShiftNeed.objects.create(session=session, role=Role.LEAD, count=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        assignment = services.assignment_assign(
-            need_id=need.pk, volunteer_id=landline.pk, user=dx_user, force=True
-        )
-        services.assignment_unassign(assignment_id=assignment.pk, user=dx_user)
+    assignment = services.assignment_assign(
+        need_id=need.pk, volunteer_id=landline.pk, user=dx_user, force=True
+    )
+    services.assignment_unassign(assignment_id=assignment.pk, user=dx_user)
+    followups.run()
     assert Assignment.objects.get(pk=assignment.pk).status == Assignment.Status.CANCELLED
     assert not Message.objects.exists()
 
 
 def test_an_auto_assign_run_texts_each_volunteer_once_listing_their_shifts(
-    make, django_user_model, dx_user, django_capture_on_commit_callbacks
+    make, django_user_model, dx_user, followups
 ):
     venue = make.venue(name="財光寺公民館")
     first = make.session(venue=venue, starts_at=tokyo(2031, 12, 10, 10, 0), minutes=60)
@@ -168,8 +164,8 @@ def test_an_auto_assign_run_texts_each_volunteer_once_listing_their_shifts(
         period_end=datetime.date(2031, 12, 14),
         created_by=dx_user,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        matching_run_execute(run_id=run.pk, time_limit=2)
+    matching_run_execute(run_id=run.pk, time_limit=2)
+    followups.run()
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.DONE
     # Two sessions, each a lead and an assistant: each volunteer gets one place in each.
@@ -192,13 +188,13 @@ def test_an_auto_assign_run_texts_each_volunteer_once_listing_their_shifts(
 
 
 def test_the_office_unassigning_a_shift_tells_the_volunteer_once(
-    session, dx_user, django_user_model, django_capture_on_commit_callbacks
+    session, dx_user, django_user_model, followups
 ):
     sakura = volunteer(django_user_model)
     accepted = shift(sakura, session, status=Assignment.Status.ACCEPTED)
     for _ in range(2):  # a second click finds it already cancelled
-        with django_capture_on_commit_callbacks(execute=True):
-            services.assignment_unassign(assignment_id=accepted.pk, user=dx_user)
+        services.assignment_unassign(assignment_id=accepted.pk, user=dx_user)
+        followups.run()
     (message,) = Message.objects.all()
     assert (message.purpose, message.key, message.to) == (
         "shift_cancelled",
@@ -211,7 +207,7 @@ def test_the_office_unassigning_a_shift_tells_the_volunteer_once(
 
 
 def test_a_cancelled_session_tells_its_volunteers(
-    make, session, desk_user, django_user_model, django_capture_on_commit_callbacks
+    make, session, desk_user, django_user_model, followups
 ):
     accepted = shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
     proposed = shift(volunteer(django_user_model, phone="+819033334444"), session, Role.LEAD)
@@ -222,8 +218,8 @@ def test_a_cancelled_session_tells_its_volunteers(
     )
     for _ in range(2):
         booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_cancel(session_id=session.pk, user=desk_user, reason="台風")
+    session_cancel(session_id=session.pk, user=desk_user, reason="台風")
+    followups.run()
     told = Message.objects.filter(purpose="shift_cancelled")
     assert {m.key for m in told} == {
         f"shift_cancelled:{accepted.pk}",
@@ -236,11 +232,11 @@ def test_a_cancelled_session_tells_its_volunteers(
 
 
 def test_a_session_cancelled_without_bookings_still_tells_its_volunteers(
-    session, desk_user, django_user_model, django_capture_on_commit_callbacks
+    session, desk_user, django_user_model, followups
 ):
     accepted = shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_cancel(session_id=session.pk, user=desk_user, reason="会場の都合")
+    session_cancel(session_id=session.pk, user=desk_user, reason="会場の都合")
+    followups.run()
     accepted.refresh_from_db()
     assert accepted.status == Assignment.Status.CANCELLED
     (message,) = Message.objects.filter(purpose="shift_cancelled")
@@ -248,17 +244,17 @@ def test_a_session_cancelled_without_bookings_still_tells_its_volunteers(
 
 
 def test_a_moved_session_tells_its_volunteers_the_new_time(
-    session, dx_user, django_user_model, django_capture_on_commit_callbacks
+    session, dx_user, django_user_model, followups
 ):
     accepted = shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
     proposed = shift(volunteer(django_user_model, phone="+819033334444"), session, Role.LEAD)
     shift(volunteer(django_user_model, phone="+819055556666"), session, status="declined")
     shift(volunteer(django_user_model, phone=LANDLINE), session, status="accepted")
     later = datetime.timedelta(hours=2)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_edit(
-            session, dx_user, starts_at=session.starts_at + later, ends_at=session.ends_at + later
-        )
+    session_edit(
+        session, dx_user, starts_at=session.starts_at + later, ends_at=session.ends_at + later
+    )
+    followups.run()
     told = Message.objects.filter(purpose="shift_moved")
     assert {m.about["assignment_ids"][0] for m in told} == {accepted.pk, proposed.pk}
     assert all(

@@ -102,25 +102,25 @@ def test_bad_dates_keep_the_form(volunteer_client, volunteer_user, dx_user):
     assert response.status_code == 200 and response.context["form"].errors
 
 
-def test_assistant_count_follows_bookings(make, desk_user, django_capture_on_commit_callbacks):
+def test_assistant_count_follows_bookings(make, desk_user, followups):
     session = make.session(capacity=20)
     services.needs_ensure(sessions=[session])
     assistant = ShiftNeed.objects.get(session=session, role=Role.ASSISTANT)
     assert assistant.count == 1 and assistant.follows_bookings
     bookings = []
-    with django_capture_on_commit_callbacks(execute=True):
-        for _ in range(9):
-            outcome = booking_create(
-                session_id=session.pk, resident_id=make.resident().pk, user=desk_user
-            )
-            bookings.append(outcome.booking)
+    for _ in range(9):
+        outcome = booking_create(
+            session_id=session.pk, resident_id=make.resident().pk, user=desk_user
+        )
+        bookings.append(outcome.booking)
+    followups.run()
     assistant.refresh_from_db()
     assert assistant.count == 3  # 9 participants, 1 per 4
     services.course_staffing_set(
         course=session.course, user=desk_user, participants_per_assistant=3
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking_id=bookings[0].pk, user=desk_user)
+    booking_cancel(booking_id=bookings[0].pk, user=desk_user)
+    followups.run()
     assistant.refresh_from_db()
     assert assistant.count == 3  # 8 participants, 1 per 3
 
@@ -157,25 +157,33 @@ def test_the_office_sets_a_course_ratio_and_the_assistants_follow(make, dx_clien
     assert session.course.staffing.receptionists == 1
 
 
+heard_declines = []
+
+
+def hear(event):
+    """A listener of this test module (follow-ups name their listener by its path)."""
+    heard_declines.append(event)
+
+
 def test_decline_reopens_the_place_and_tells_the_coordinator(
-    make, volunteer_client, volunteer_user, dx_user, django_capture_on_commit_callbacks
+    make, volunteer_client, volunteer_user, dx_user, followups
 ):
     volunteer = _volunteer(volunteer_user)
     dx_client = _office(dx_user)
     session = make.session()
     shift = _proposed(volunteer, session, status=Assignment.Status.ACCEPTED)
-    heard = []
-    hooks.on_decline(heard.append)
+    heard_declines.clear()
+    hooks.shift_declined.listen(hear)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            volunteer_client.post(
-                reverse("volunteers:shift_decline", args=[shift.pk]), {"reason": "通院のため"}
-            )
+        volunteer_client.post(
+            reverse("volunteers:shift_decline", args=[shift.pk]), {"reason": "通院のため"}
+        )
+        followups.run()
     finally:
-        hooks._decline_listeners.remove(heard.append)
+        hooks.shift_declined.unlisten(hear)
     shift.refresh_from_db()
     assert shift.status == Assignment.Status.DECLINED
-    assert heard == [shift.pk]
+    assert heard_declines == [hooks.ShiftDeclined(shift.pk)]
     assert Assignment.objects.holding().filter(need=shift.need).count() == 0
     page = dx_client.get(reverse("volunteers:coverage"))
     assert [a.pk for a in page.context["declines"]] == [shift.pk]
@@ -183,7 +191,7 @@ def test_decline_reopens_the_place_and_tells_the_coordinator(
 
 
 def test_feed_marks_cancelled_sessions_and_old_addresses_stop_working(
-    make, client, volunteer_user, desk_user, django_capture_on_commit_callbacks
+    make, client, volunteer_user, desk_user, followups
 ):
     volunteer = _volunteer(volunteer_user)
     session = make.session()
@@ -204,8 +212,8 @@ def test_feed_marks_cancelled_sessions_and_old_addresses_stop_working(
     assert moved.decoded("DTSTART") - first.decoded("DTSTART") == datetime.timedelta(hours=1)
     assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
     first = moved
-    with django_capture_on_commit_callbacks(execute=True):
-        session_cancel(session_id=session.pk, user=desk_user, reason="台風")
+    session_cancel(session_id=session.pk, user=desk_user, reason="台風")
+    followups.run()
     shift.refresh_from_db()
     assert shift.status == Assignment.Status.CANCELLED
     event = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")[0]

@@ -7,8 +7,10 @@ from attendance.hooks import TicketLink
 from surveys.queries import survey_for_booking
 
 
-def survey_link_on_ticket(*, ticket, state):
-    """One query, and only for an attended booking: is an open survey attached?"""
+def survey_link_on_ticket(page):
+    """attendance.hooks.ticket_page listener. One query, and only for an attended booking: is an
+    open survey attached?"""
+    ticket, state = page.ticket, page.state
     if state != "attended":
         return []
     if survey_for_booking(ticket.booking) is None:

@@ -1,0 +1,23 @@
+"""What happens to residents that other apps follow (followups.hooks explains the mechanism).
+
+In the transaction:
+- `resident_merging` (ResidentMerge) — two records of one person are being merged, both rows
+  locked. Listeners move what they hold of `remove` to `keep` by their own rules; anything
+  still pointing at `remove` afterwards is moved as it is. Raising refuses the merge.
+  Listener: classes.booking.bookings_merge (keeps one booking per session).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from followups.hooks import InTransaction
+
+
+@dataclass(frozen=True)
+class ResidentMerge:
+    keep: Any  # residents.models.Resident
+    remove: Any  # residents.models.Resident
+    user: Any
+
+
+resident_merging = InTransaction("residents.resident_merging", ResidentMerge)

@@ -3,6 +3,7 @@
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from accounts.access import Role
 from tests import factories
@@ -63,29 +64,31 @@ def admin_user(db, django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.jp", "pass-123")
 
 
-def _client_for(client, user):
+def _client_for(user):
+    """A client of its own, logged in as `user`: a test asking for two roles gets two people."""
+    client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def desk_client(client, desk_user):
-    return _client_for(client, desk_user)
+def desk_client(desk_user):
+    return _client_for(desk_user)
 
 
 @pytest.fixture
-def dx_client(client, dx_user):
-    return _client_for(client, dx_user)
+def dx_client(dx_user):
+    return _client_for(dx_user)
 
 
 @pytest.fixture
-def venue_client(client, venue_user):
-    return _client_for(client, venue_user)
+def venue_client(venue_user):
+    return _client_for(venue_user)
 
 
 @pytest.fixture
-def volunteer_client(client, volunteer_user):
-    return _client_for(client, volunteer_user)
+def volunteer_client(volunteer_user):
+    return _client_for(volunteer_user)
 
 
 class _FollowUps:

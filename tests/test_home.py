@@ -30,3 +30,9 @@ def test_a_new_account_is_invited_to_apply_as_a_volunteer(client, no_role_user):
 def test_venue_staff_see_the_check_in_menu(venue_client):
     page = venue_client.get(reverse("attendance:venue_today")).content.decode()
     assert reverse("attendance:venue_today") in page and reverse("classes:desk") not in page
+
+
+def test_two_role_clients_are_two_people(desk_client, dx_client, desk_user, dx_user):
+    assert desk_client.get("/").wsgi_request.user == desk_user
+    assert dx_client.get("/").wsgi_request.user == dx_user
+    assert desk_client.get("/").wsgi_request.user == desk_user

@@ -24,10 +24,10 @@ class FollowUp(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
     # Not run before this moment: due at once, later after a failure (the retry delay) or while
     # a worker holds it (its lease; if the worker dies the follow-up is due again afterwards).
-    not_before = models.DateTimeField(_("not before"), default=timezone.now)
+    not_before = models.DateTimeField(_("due at"), default=timezone.now)
     error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

@@ -11,6 +11,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on this many processes (pytest-xdist); 0 runs it in make's own process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test test-instants install system-deps messages migrate demo check format lock bench
 
@@ -58,7 +60,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: check
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The whole suite again at each instant that has broken such systems (tests/clock.py): quiet
 # hours, the fiscal year's last and first minutes, a Saturday, a holiday, the year-end closure.
@@ -66,7 +68,7 @@ test: check
 test-instants: check
 	@for instant in $$($(PY) -m tests.clock); do \
 	  echo "=== the suite at $$instant"; \
-	  TSUNAGU_TEST_NOW=$$instant $(PY) -m pytest -q -n 2 $(PYTEST_ARGS) || exit 1; \
+	  TSUNAGU_TEST_NOW=$$instant $(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || exit 1; \
 	done
 
 format: install

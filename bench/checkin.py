@@ -1,10 +1,12 @@
 """Check-in throughput through a production server, against a bare Django view. `key: value` lines.
 
     .venv/bin/python bench/checkin.py                       # SQLite, in a temporary file
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/checkin.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/checkin.py
 
 Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
-database `tsunagu_bench_checkin` on the same server; on SQLite it uses a temporary file.
+database on the same server, named after DATABASE_URL's and this process
+(`bench_bench_checkin_<pid>` for the line above), so no other run meets it; on SQLite it uses
+a temporary file.
 Two gunicorn servers run on that database: the site itself, and the project's settings with
 one bare view (bench/bare_urls.py) as the only URL. Both are driven by the same clients, in
 turns, and stopped at the end whatever happens. See README.md.
@@ -25,6 +27,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -32,7 +35,6 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out, percentile  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench_checkin"
 HOST = "127.0.0.1"
 CHECKIN_PATH = "/venue/api/checkin/"
 BARE_PATH = "/bare/"
@@ -54,6 +56,15 @@ REQUEST_TIMEOUT = 30
 SERVER_START_TIMEOUT = 30
 INSERT_BATCH = 5_000
 RANDOM_SEED = 11
+
+
+def bench_db_name() -> str:
+    """The run's own database: DATABASE_URL's name and this process's id, so that neither
+    another engineer's run (on a database of their own) nor a second run of ours drops it."""
+    url = os.environ.get("DATABASE_URL", "")
+    name = urlsplit(url).path.strip("/") if url.startswith(("postgres://", "postgresql://")) else ""
+    suffix = f"_bench_checkin_{os.getpid()}"
+    return (name or "tsunagu")[: 63 - len(suffix)] + suffix
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -404,7 +415,7 @@ def bench(servers, data):
 
 def main():
     started = time.perf_counter()
-    drop = create_bench_database(BENCH_DB_NAME)
+    drop = create_bench_database(bench_db_name())
     servers = []
     try:
         setup_django()

@@ -211,8 +211,28 @@ class Server:
 # --- clients --------------------------------------------------------------------------------
 
 
+class Pile:
+    """Tickets the phones of one server take from, each ticket once.
+
+    One pile per server rather than one per phone: the gthread workers serve their connections
+    unevenly (a worker holding two phones answers them faster than one holding six), so a fast
+    phone with a pile of its own ran out while the others still had plenty.
+    """
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = iter(tokens)
+        self.lock = threading.Lock()
+
+    def __iter__(self) -> "Pile":
+        return self
+
+    def __next__(self) -> str:
+        with self.lock:
+            return next(self.tokens)
+
+
 class Phone:
-    """One scanner: a keep-alive connection, its scanner pass, its own pile of tickets."""
+    """One scanner: a keep-alive connection, its scanner pass, the pile of tickets it scans."""
 
     def __init__(self, index, port, path, scan_pass, session_id, tokens, device="bench-phone"):
         self.port = port
@@ -349,10 +369,6 @@ def storm(port, passes, session_id, token):
     return tally
 
 
-def split(items, parts):
-    return [items[i::parts] for i in range(parts)]
-
-
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -361,16 +377,15 @@ def bench(servers, data):
 
     session_id, tokens, storm_ticket, passes, _staff_id = data
     app, bare = servers
-    # Every phone redeems tickets of its own: the bare view claims bookings too, so it must not
-    # be handed the site's (a claim that finds the booking attended writes less).
-    site_tokens, bare_tokens = tokens[0::2], tokens[1::2]
+    # Each server's phones redeem tickets of their own: the bare view claims bookings too, so it
+    # must not be handed the site's (a claim that finds the booking attended writes less).
+    site_pile, bare_pile = Pile(tokens[0::2]), Pile(tokens[1::2])
     checkin_phones = [
-        Phone(i, app.port, CHECKIN_PATH, passes[i], session_id, pile)
-        for i, pile in enumerate(split(site_tokens, CLIENTS))
+        Phone(i, app.port, CHECKIN_PATH, passes[i], session_id, site_pile) for i in range(CLIENTS)
     ]
     bare_phones = [
-        Phone(i, bare.port, BARE_PATH, passes[i], session_id, pile, device=BARE_DEVICE)
-        for i, pile in enumerate(split(bare_tokens, CLIENTS))
+        Phone(i, bare.port, BARE_PATH, passes[i], session_id, bare_pile, device=BARE_DEVICE)
+        for i in range(CLIENTS)
     ]
     warmup, bare_warmup = Tally(), Tally()
     drive(checkin_phones, WARMUP_SECONDS, warmup)

@@ -1,17 +1,18 @@
 """Check-in throughput through a production server, against a bare Django view. `key: value` lines.
 
     .venv/bin/python bench/checkin.py                       # SQLite, in a temporary file
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/checkin.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/checkin.py
 
 Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
-database `tsunagu_bench_checkin` on the same server; on SQLite it uses a temporary file.
-Two gunicorn servers run on that database: the site itself, and the project's settings with
-one bare view (bench/bare_urls.py) as the only URL. Both are driven by the same clients, in
-turns, and stopped at the end whatever happens. See README.md.
+database on the same server, named after DATABASE_URL's and this process
+(`bench_bench_checkin_<pid>` for the line above), so no other run meets it; on SQLite it uses
+a temporary file. Two gunicorn servers run on that database: the site itself, and the project's
+settings with one bare view (bench/bare_urls.py) as the only URL, which sends the site's scan
+statements and nothing else. Both are driven by the same clients, in turns, each redeeming
+tickets of its own, and stopped at the end whatever happens. See README.md.
 """
 
 import http.client
-import itertools
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -32,10 +34,11 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out, percentile  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench_checkin"
 HOST = "127.0.0.1"
 CHECKIN_PATH = "/venue/api/checkin/"
 BARE_PATH = "/bare/"
+# The bare view's phones: their attempt rows are told apart from the site's by this device name.
+BARE_DEVICE = "bare-phone"
 # gthread workers keep connections alive between a phone's scans, as a venue's phones do.
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
@@ -45,8 +48,9 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", 16))
 ROUNDS = 6
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 3))
 WARMUP_SECONDS = 1.5
-# Booked residents with a ticket each: every scan in the run redeems a different one.
-TICKETS = int(os.environ.get("BENCH_TICKETS", 25_000))
+# Booked residents with a ticket each: every scan in the run redeems a different one, half of
+# them through the site and half through the bare view (which claims its booking too).
+TICKETS = int(os.environ.get("BENCH_TICKETS", 100_000))
 STORM_SCANS = 50
 # Database connections are kept between requests, as in production.
 CONN_MAX_AGE = 60
@@ -56,12 +60,22 @@ INSERT_BATCH = 5_000
 RANDOM_SEED = 11
 
 
+def bench_db_name() -> str:
+    """The run's own database: DATABASE_URL's name and this process's id, so that neither
+    another engineer's run (on a database of their own) nor a second run of ours drops it."""
+    url = os.environ.get("DATABASE_URL", "")
+    name = urlsplit(url).path.strip("/") if url.startswith(("postgres://", "postgresql://")) else ""
+    suffix = f"_bench_checkin_{os.getpid()}"
+    return (name or "tsunagu")[: 63 - len(suffix)] + suffix
+
+
 # --- data -----------------------------------------------------------------------------------
 
 
 def build_data():
     """One session running now with TICKETS booked residents, and the scanner pass the venue page
-    gives a staff member's phone; returns (session id, tokens, storm ticket, scanner passes)."""
+    gives a staff member's phone; returns (session id, tokens, storm ticket, scanner passes,
+    staff user id)."""
     import datetime
     import random
 
@@ -91,7 +105,8 @@ def build_data():
             ),
         ),
         ends_at=now + datetime.timedelta(hours=3),
-        capacity=TICKETS + 1,
+        # The bookings are made in bulk and a scan never reads the capacity: the column's most.
+        capacity=min(TICKETS + 1, 32_767),
     )
     staff = get_user_model().objects.create_user("bench-venue")
     staff.groups.add(Group.objects.get_or_create(name=Role.VENUE)[0])
@@ -117,7 +132,7 @@ def build_data():
 
     passes = [scanpass_issue(user=staff, session_id=session.pk) for _ in range(CLIENTS)]
     storm = tickets.pop()
-    return session.pk, [t.token for t in tickets], storm, passes
+    return session.pk, [t.token for t in tickets], storm, passes, staff.pk
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -132,7 +147,7 @@ def free_port():
 class Server:
     """A gunicorn serving `settings_module` on a free port of 127.0.0.1."""
 
-    def __init__(self, name, settings_module):
+    def __init__(self, name, settings_module, extra_env=None):
         self.name = name
         self.port = free_port()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
@@ -143,6 +158,7 @@ class Server:
             "ALLOWED_HOSTS": HOST,
             "CONN_MAX_AGE": str(CONN_MAX_AGE),
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
         self.process = subprocess.Popen(
             [
@@ -195,15 +211,35 @@ class Server:
 # --- clients --------------------------------------------------------------------------------
 
 
-class Phone:
-    """One scanner: a keep-alive connection, its scanner pass, its own pile of tickets."""
+class Pile:
+    """Tickets the phones of one server take from, each ticket once.
 
-    def __init__(self, index, port, path, scan_pass, session_id, tokens):
+    One pile per server rather than one per phone: the gthread workers serve their connections
+    unevenly (a worker holding two phones answers them faster than one holding six), so a fast
+    phone with a pile of its own ran out while the others still had plenty.
+    """
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = iter(tokens)
+        self.lock = threading.Lock()
+
+    def __iter__(self) -> "Pile":
+        return self
+
+    def __next__(self) -> str:
+        with self.lock:
+            return next(self.tokens)
+
+
+class Phone:
+    """One scanner: a keep-alive connection, its scanner pass, the pile of tickets it scans."""
+
+    def __init__(self, index, port, path, scan_pass, session_id, tokens, device="bench-phone"):
         self.port = port
         self.path = path
         self.session_id = session_id
         self.tokens = iter(tokens)
-        self.device = f"bench-phone-{index}"
+        self.device = f"{device}-{index}"
         self.headers = {
             "Content-Type": "application/json",
             "X-Scan-Pass": scan_pass,
@@ -333,26 +369,23 @@ def storm(port, passes, session_id, token):
     return tally
 
 
-def split(items, parts):
-    return [items[i::parts] for i in range(parts)]
-
-
 # --- the run --------------------------------------------------------------------------------
 
 
 def bench(servers, data):
     from attendance.models import CheckIn
 
-    session_id, tokens, storm_ticket, passes = data
+    session_id, tokens, storm_ticket, passes, _staff_id = data
     app, bare = servers
-    # Check-in phones each redeem their own tickets; the bare view may look the same ones up.
+    # Each server's phones redeem tickets of their own: the bare view claims bookings too, so it
+    # must not be handed the site's (a claim that finds the booking attended writes less).
+    site_pile, bare_pile = Pile(tokens[0::2]), Pile(tokens[1::2])
     checkin_phones = [
-        Phone(i, app.port, CHECKIN_PATH, passes[i], session_id, pile)
-        for i, pile in enumerate(split(tokens, CLIENTS))
+        Phone(i, app.port, CHECKIN_PATH, passes[i], session_id, site_pile) for i in range(CLIENTS)
     ]
     bare_phones = [
-        Phone(i, bare.port, BARE_PATH, passes[i], session_id, itertools.cycle(pile))
-        for i, pile in enumerate(split(tokens, CLIENTS))
+        Phone(i, bare.port, BARE_PATH, passes[i], session_id, bare_pile, device=BARE_DEVICE)
+        for i in range(CLIENTS)
     ]
     warmup, bare_warmup = Tally(), Tally()
     drive(checkin_phones, WARMUP_SECONDS, warmup)
@@ -370,9 +403,14 @@ def bench(servers, data):
         booking_id=storm_ticket.booking_id, result=CheckIn.Result.OK, undone_at__isnull=True
     ).count()
 
-    # Every check-in answered `ok` is one attendance in the database, and no more.
+    # Every check-in answered `ok` is one attendance in the database, and no more; the same for
+    # the bare view's, which its phones' device names tell apart.
     answered_ok = warmup.results["ok"] + checkins.results["ok"] + stormed.results["ok"]
-    recorded_ok = CheckIn.objects.filter(result=CheckIn.Result.OK).count()
+    bare_answered_ok = bare_warmup.results["ok"] + bares.results["ok"]
+    ok_rows_by = CheckIn.objects.filter(result=CheckIn.Result.OK)
+    bare_recorded_ok = ok_rows_by.filter(device__startswith=f"{BARE_DEVICE}-").count()
+    recorded_ok = ok_rows_by.count() - bare_recorded_ok
+    mismatches = (recorded_ok != answered_ok) + (bare_recorded_ok != bare_answered_ok)
 
     checkins_per_s = checkins.done / checkins.seconds
     bare_per_s = bares.done / bares.seconds
@@ -392,19 +430,22 @@ def bench(servers, data):
     out("bare_p99_ms", percentile(bare_ms, 0.99))
     out("ratio_vs_bare", checkins_per_s / bare_per_s if bare_per_s else 0.0)
     out("checkin_results", " ".join(f"{k}={v}" for k, v in sorted(checkins.results.items())))
+    out("bare_results", " ".join(f"{k}={v}" for k, v in sorted(bares.results.items())))
     out("checkins_recorded_vs_answered", recorded_ok - answered_ok)
+    out("bare_recorded_vs_answered", bare_recorded_ok - bare_answered_ok)
     out("tickets_exhausted", int(checkins.exhausted > 0))
+    out("bare_tickets_exhausted", int(bares.exhausted > 0))
     out("storm_scans", STORM_SCANS)
     out("storm_results", " ".join(f"{k}={v}" for k, v in sorted(stormed.results.items())))
     out("duplicate_checkins", ok_rows - 1)
-    out("errors", sum(errors.values()) + (recorded_ok != answered_ok))
+    out("errors", sum(errors.values()) + mismatches)
     for kind, count in sorted(errors.items()):
         print(f"# error: {kind} x {count}", file=sys.stderr)
 
 
 def main():
     started = time.perf_counter()
-    drop = create_bench_database(BENCH_DB_NAME)
+    drop = create_bench_database(bench_db_name())
     servers = []
     try:
         setup_django()
@@ -416,7 +457,7 @@ def main():
         out("tickets", len(data[1]))
         connections.close_all()  # the servers' connections are the ones measured
         servers.append(Server("site", "config.settings"))
-        servers.append(Server("bare", "bench.bare_settings"))
+        servers.append(Server("bare", "bench.bare_settings", {"BENCH_SCAN_USER_ID": str(data[4])}))
         for server in servers:
             server.wait_ready()
         bench(servers, data)

@@ -12,10 +12,11 @@ The model (OR-Tools CP-SAT): one boolean per (volunteer, need) the volunteer is 
   half-day, and stays within their monthly maximum (accepted shifts count and stay);
 - objective, lexicographic through weights: places filled first (one place outweighs all skill
   fit), then skill fit (skills the course likes beyond the required ones).
-The greedy baseline (least-loaded first) is the solver's starting hint, so the solver never
-returns fewer places than greedy. Fairness then comes from `rebalance`, a local search that
-moves shifts from the busiest volunteers to less busy eligible ones without losing a place
-(a load penalty inside CP-SAT did not improve within the time limit on 2 cores).
+The greedy baseline (least-loaded first) is the solver's starting hint, so the solver does not
+return fewer places than greedy when CP-SAT starts from it (see `solve`). Fairness then comes
+from `rebalance`, a local search that moves shifts from the busiest volunteers to less busy
+eligible ones without losing a place (a load penalty inside CP-SAT did not improve within the
+time limit on 2 cores).
 """
 
 import datetime
@@ -212,10 +213,30 @@ def _cp_model():
 
 
 def solve(people, needs, *, time_limit=10.0, workers=2, progress=None):
-    """The best assignment found within `time_limit` seconds; see the module docstring.
+    """Proposals for the open places of `needs`: one CP-SAT solve, then `rebalance`.
 
-    Lexicographic in two solves of one model: first the most places filled (starting from the
-    greedy solution), then, with that many places fixed as a floor, skill fit and fairness.
+    Objective (CP-SAT, maximised, lexicographic through weights): first the places filled, then
+    skill fit (`skill_fit`: liked skills of the need the volunteer has, summed over the
+    proposals); one filled place outweighs all skill fit together. Fairness is not in the model:
+    `rebalance` evens the loads afterwards without losing a place.
+
+    Constraints: a volunteer is proposed only for needs `eligible_pairs` allows (required skills,
+    a venue they reach, a qualification valid that day, available then, no clash with a shift
+    they hold); a need gets at most its open places; a volunteer takes at most one of the shifts
+    that overlap in time or belong to one session, works at one venue per half-day, and stays
+    within `max_per_month`, held shifts counted.
+
+    Time limit: `time_limit` seconds from the call cover eligibility, the greedy baseline (the
+    solver's hint), building the model and the search; the search gets what is left, but never
+    less than 0.1 s, on `workers` threads. The rebalancing comes after and is not bounded by
+    it, so `Result.seconds` can exceed `time_limit`.
+
+    When the limit is hit, the search stops and its best solution so far is taken: status
+    "FEASIBLE" ("OPTIMAL" only when optimality was proved in time). Its objective is at least
+    the greedy hint's when CP-SAT started from the hint, which it does not promise; the result is
+    not compared with greedy's. When no solution was found in time (status UNKNOWN, or an
+    invalid model) the greedy assignment is used instead, with status "GREEDY". Either way the
+    proposals are then rebalanced. With no eligible pair at all: no proposals, "OPTIMAL".
     """
     cp_model = _cp_model()
     started = time.monotonic()

@@ -4,6 +4,7 @@ DATABASE_URL  default: SQLite file under var/ (the embedded default)
 REDIS_URL     when set, django-q2 uses Redis as its broker; otherwise its ORM broker
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, BOOKING_OFFER_HOURS, CONTACT_PHONE
 CONN_MAX_AGE, DB_PREPARED_STATEMENTS (PostgreSQL: see the Database block)
+HEARTBEAT_STALE_SECONDS (when the task cluster counts as stalled: see Background work)
 """
 
 import os
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "notifications",
+    "health",
     "demo",
 ]
 
@@ -145,6 +147,10 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# A task cluster whose heartbeat (health.tasks.beat, scheduled every minute) is older than this
+# is stalled: /health/ answers 503 and `manage.py qcluster_watchdog` restarts the cluster. A
+# healthy cluster's heartbeat is at most about 90 s old, more while a long backlog is worked off.
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 
 # --- Auth (django-allauth) -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

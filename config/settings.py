@@ -134,14 +134,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (django-q2) -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+Q_WORKERS = env_int("Q_WORKERS", 2)
 Q_CLUSTER = {
     "name": "tsunagu",
-    "workers": env_int("Q_WORKERS", 2),
+    "workers": Q_WORKERS,
     "timeout": 120,
     "retry": 180,
     "max_attempts": 3,
     "catch_up": False,
     "label": "Django Q2",
+    # The pusher moves at most this many tasks from the broker into the cluster's memory ahead
+    # of the workers. With Redis, what it holds is lost if the cluster stalls and is killed
+    # (README, "Background work"), so it holds no more than one task per worker.
+    "queue_limit": Q_WORKERS,
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

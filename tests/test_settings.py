@@ -57,6 +57,10 @@ def test_the_heartbeat_limit_comes_from_the_environment():
     )
 
 
+def test_the_task_cluster_takes_from_the_broker_at_most_one_task_per_worker_ahead():
+    assert settings_in_subprocess("settings.Q_CLUSTER['queue_limit']", Q_WORKERS="3") == "3"
+
+
 def test_japanese_first_in_tokyo():
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"

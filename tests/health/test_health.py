@@ -120,5 +120,7 @@ def test_the_answer_holds_no_personal_data_and_names_every_field(client, dx_user
     }
 
 
-def test_only_get(client):
+def test_get_and_head_only(client):
+    heartbeat_record()
+    assert client.head(URL).status_code == 200
     assert client.post(URL).status_code == 405

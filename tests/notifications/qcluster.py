@@ -88,7 +88,7 @@ class Cluster:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def kill_reading_worker(self, timeout=5):
+    def kill_reading_worker(self, timeout: float = 5) -> int:
         """Kill the idle worker that is blocked reading the cluster's shared task queue: it
         holds the queue's read lock (the other idle workers wait for that lock)."""
         deadline = time.monotonic() + timeout
@@ -143,7 +143,7 @@ def _alive(pid):
         return False
 
 
-def _wchan(pid):
+def _wchan(pid: int) -> str:
     """Where in the kernel the process waits (e.g. "anon_pipe_read", "futex_wait_queue")."""
     try:
         with open(f"/proc/{pid}/wchan") as wchan:
@@ -152,14 +152,14 @@ def _wchan(pid):
         return ""
 
 
-def _group(pid):
+def _group(pid: int) -> int | None:
     try:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
 
 
-def _descendants(pid):
+def _descendants(pid: int) -> list[int]:
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -49,7 +50,7 @@ def cluster_env(stub):
     }
 
 
-def reminders(count, prefix, first=0):
+def reminders(count: int, prefix: str, first: int = 0) -> list[MessageSpec]:
     return [
         MessageSpec(
             channel="sms",
@@ -123,7 +124,7 @@ def test_two_workers_one_killed_mid_batch_send_every_message_exactly_once(stub, 
 
 
 @contextmanager
-def scheduler_stand_in(cluster, every=0.5):
+def scheduler_stand_in(cluster: Cluster, every: float = 0.5) -> Iterator[threading.Event]:
     """Enqueue what the scheduler would, every `every` seconds instead of every minute: the
     heartbeat and the sender loop. (The cluster's own scheduler ticks first 30 s after start.)
     `.clear()` on the returned event pauses it."""

@@ -44,12 +44,13 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
-# Serves the site and a django-q2 worker together; Ctrl-C stops both.
+# Serves the site and a django-q2 worker together; Ctrl-C stops both. The worker runs under
+# its watchdog, which restarts it when it stops taking work (README, "Background work").
 run: demo
 	@echo ""
 	@echo "Tsunagu is at http://$(HOST):$(PORT)/  (Ctrl-C stops the site and the worker)"
 	@DEBUG=$${DEBUG:-1}; export DEBUG; \
-	$(PY) manage.py qcluster & QPID=$$!; \
+	$(PY) manage.py qcluster_watchdog & QPID=$$!; \
 	trap 'kill $$QPID 2>/dev/null; wait $$QPID 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -4,6 +4,7 @@ DATABASE_URL  default: SQLite file under var/ (the embedded default)
 REDIS_URL     when set, django-q2 uses Redis as its broker; otherwise its ORM broker
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, BOOKING_OFFER_HOURS, CONTACT_PHONE
 CONN_MAX_AGE, DB_PREPARED_STATEMENTS (PostgreSQL: see the Database block)
+HEARTBEAT_STALE_SECONDS (when the task cluster counts as stalled: see Background work)
 """
 
 import os
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "notifications",
+    "health",
     "demo",
 ]
 
@@ -133,19 +135,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (django-q2) -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+Q_WORKERS = env_int("Q_WORKERS", 2)
 Q_CLUSTER = {
     "name": "tsunagu",
-    "workers": env_int("Q_WORKERS", 2),
+    "workers": Q_WORKERS,
     "timeout": 120,
     "retry": 180,
     "max_attempts": 3,
     "catch_up": False,
     "label": "Django Q2",
+    # The pusher moves at most this many tasks from the broker into the cluster's memory ahead
+    # of the workers. With Redis, what it holds is lost if the cluster stalls and is killed
+    # (README, "Background work"), so it holds no more than one task per worker.
+    "queue_limit": Q_WORKERS,
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# A task cluster whose heartbeat (health.tasks.beat, scheduled every minute) is older than this
+# is stalled: /health/ answers 503 and `manage.py qcluster_watchdog` restarts the cluster. A
+# healthy cluster's heartbeat is at most about 90 s old, more while a long backlog is worked off.
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 300)
 
 # What follows a change (followups): seconds before each retry of a failed follow-up, then it
 # is marked failed and shows in the admin; how long a worker may hold one before it is due again.

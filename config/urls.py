@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("surveys.urls")),
     path("reports/", include("reports.urls")),
+    path("health/", include("health.urls")),
 ]

@@ -15,6 +15,7 @@ from accounts.access import Perm
 from attendance.tickets import ticket_issue
 from classes.booking import booking_create
 from classes.models import ConsultationDay, Series
+from tests.health import access_pages as health_pages
 from tests.notifications import access_pages as notifications_pages
 from tests.reports import access_pages as reports_pages
 from tests.surveys import access_pages as surveys_pages
@@ -76,7 +77,7 @@ PAGES = {
     "attendance:venue_walkin_search": (Perm.CHECKIN, "session"),
 }
 # Each later app keeps its own rows (and the objects their URLs need) next to its tests.
-APP_TABLES = [volunteers_pages, notifications_pages, surveys_pages, reports_pages]
+APP_TABLES = [volunteers_pages, notifications_pages, surveys_pages, reports_pages, health_pages]
 for _table in APP_TABLES:
     PAGES.update(_table.PAGES)
 # Which roles hold which permission: the table the access module implements, restated here
@@ -138,6 +139,7 @@ def our_url_names():
             "notifications",
             "surveys",
             "reports",
+            "health",
         ):
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
         elif getattr(pattern, "name", None) == "home":

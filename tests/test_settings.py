@@ -49,6 +49,18 @@ def test_task_broker_is_the_orm_unless_redis_is_configured():
     assert with_redis == "redis://127.0.0.1:6379/0 False"
 
 
+def test_the_heartbeat_limit_comes_from_the_environment():
+    assert settings_in_subprocess("settings.HEARTBEAT_STALE_SECONDS") == "300"
+    assert (
+        settings_in_subprocess("settings.HEARTBEAT_STALE_SECONDS", HEARTBEAT_STALE_SECONDS="120")
+        == "120"
+    )
+
+
+def test_the_task_cluster_takes_from_the_broker_at_most_one_task_per_worker_ahead():
+    assert settings_in_subprocess("settings.Q_CLUSTER['queue_limit']", Q_WORKERS="3") == "3"
+
+
 def test_japanese_first_in_tokyo():
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"

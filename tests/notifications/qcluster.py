@@ -3,8 +3,12 @@
 with Cluster(name, env) as cluster:   # `manage.py qcluster` with tests/.../q_settings.py
     cluster.enqueue("notifications.tasks.send_message", 42)
     cluster.worker_pids               # read from the cluster's log ("ready for work at")
+
+Cluster(name, env, command=["qcluster_watchdog", ...]) runs the cluster under the watchdog
+(health/watchdog.py), which starts `manage.py qcluster` as its own child.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -21,8 +25,11 @@ READY = re.compile(r"ready for work at (\d+)")
 
 
 class Cluster:
-    def __init__(self, name, env, workers=2, redis_url="redis://127.0.0.1:6379/0"):
+    def __init__(
+        self, name, env, workers=2, redis_url="redis://127.0.0.1:6379/0", command=("qcluster",)
+    ):
         self.name = name
+        self.command = list(command)
         self.redis_url = redis_url
         self.workers = workers
         from tests.clock import clock_env
@@ -49,7 +56,7 @@ class Cluster:
 
     def start(self, timeout=60):
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            [sys.executable, "manage.py", *self.command],
             cwd=REPO,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -81,6 +88,18 @@ class Cluster:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def kill_reading_worker(self, timeout: float = 5) -> int:
+        """Kill the idle worker that is blocked reading the cluster's shared task queue: it
+        holds the queue's read lock (the other idle workers wait for that lock)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reading = [pid for pid in self.worker_pids if "pipe" in _wchan(pid)]
+            if reading:
+                os.kill(reading[0], signal.SIGKILL)
+                return reading[0]
+            time.sleep(0.05)
+        raise RuntimeError("no worker is waiting on the task queue")
+
     @property
     def broker(self):
         if self._broker is None:
@@ -91,22 +110,27 @@ class Cluster:
             self._broker = broker
         return self._broker
 
-    def enqueue(self, func, *args):
+    def enqueue(self, func, *args, **options):
         from django_q.tasks import async_task
 
-        return async_task(func, *args, broker=self.broker, cluster=self.name)
+        return async_task(func, *args, broker=self.broker, cluster=self.name, **options)
 
     def queue_size(self):
         return self.broker.queue_size()
 
     def stop(self, grace=3):
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
+            # SIGTERM to the main process only: a healthy cluster (or the watchdog with its
+            # cluster) stops within a second; a stalled one never does, so after `grace` the
+            # process groups it runs in (the watchdog's cluster has its own) are killed.
+            groups = {self.process.pid} | {_group(pid) for pid in _descendants(self.process.pid)}
+            self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            for group in groups - {None}:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
+            self.process.wait()
         if self._broker is not None:
             self.broker.delete_queue()
 
@@ -117,3 +141,37 @@ def _alive(pid):
             return stat.read().split(") ")[1][0] not in "ZX"
     except OSError:
         return False
+
+
+def _wchan(pid: int) -> str:
+    """Where in the kernel the process waits (e.g. "anon_pipe_read", "futex_wait_queue")."""
+    try:
+        with open(f"/proc/{pid}/wchan") as wchan:
+            return wchan.read()
+    except OSError:
+        return ""
+
+
+def _group(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(") ", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

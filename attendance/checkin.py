@@ -27,12 +27,13 @@ import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,12 +65,17 @@ _LOG_FIELDS = (
     "at",
     "note",
 )
+
+
 # Django's conversion for the columns that need one on some database (a UUID is text on
 # SQLite, a datetime naive UTC); the other values go to the driver as they are.
-_LOG_PREPARERS = tuple(
-    CheckIn._meta.get_field(name).get_db_prep_save if name in ("nonce", "at") else None
-    for name in _LOG_FIELDS
-)
+def _log_preparer(name: str) -> Callable[..., Any] | None:
+    column = CheckIn._meta.get_field(name)
+    assert isinstance(column, Field)  # a column of the row, not a relation's other side
+    return column.get_db_prep_save if name in ("nonce", "at") else None
+
+
+_LOG_PREPARERS = tuple(_log_preparer(name) for name in _LOG_FIELDS)
 
 
 class CheckInError(Exception):

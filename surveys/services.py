@@ -6,6 +6,7 @@ responses: the first edit after answers arrived copies the questions into a new 
 (`_editable_survey`), and the edit lands on the copy.
 """
 
+import datetime
 import hashlib
 import secrets
 import unicodedata
@@ -436,7 +437,7 @@ def answers_hash(checked, *, salt=""):
 # --- answers: saving --------------------------------------------------------------------------
 
 # How long the public link refuses the same answers from the same sender.
-DUPLICATE_WINDOW = timezone.timedelta(hours=24)
+DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 
 def _profile_codes(questions, checked):

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from surveys.answers import check_answers, parse_codes
 from surveys.models import Channel, ImportBatch, Kind
 from surveys.queries import questions_of
-from surveys.services import SurveyError, check_answers, parse_codes, responses_record
+from surveys.services import SurveyError, responses_record
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LABEL_SEPARATORS = (";", "；", "、", ",", "，", "/", "|")

@@ -7,10 +7,7 @@ responses: the first edit after answers arrived copies the questions into a new 
 """
 
 import datetime
-import hashlib
 import secrets
-import unicodedata
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +15,6 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from classes.models import Booking, BookingStatus
 from classes.notify import route
@@ -26,11 +22,10 @@ from notifications.models import Channel as MessageChannel
 from notifications.models import Purpose
 from notifications.services import MessageSpec, messages_queue
 from surveys import presets
+from surveys.answers import profile_codes
 from surveys.models import (
-    AGE_BANDS,
     CHOICE_KINDS,
     FIXED_OPTIONS,
-    GENDERS,
     Answer,
     Channel,
     Invitation,
@@ -324,149 +319,10 @@ def option_delete(*, option_id, user):
     return survey
 
 
-# --- answers: reading and checking ------------------------------------------------------------
-
-MISSING = gettext_lazy("Please answer this question.")
-SEPARATORS = " ,、，;；/・\t　"
-
-
-@dataclass
-class Checked:
-    """Answers after checking: question key -> (codes, text, other_text); errors by key."""
-
-    answers: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-
-    @property
-    def ok(self):
-        return not self.errors
-
-
-def parse_codes(value, option_count):
-    """Option codes typed on the grid or found in a CSV cell: "1 3", "1,3", "13" (when every
-    code is one digit), full-width digits too. Returns a list of ints or None if unreadable."""
-    value = unicodedata.normalize("NFKC", value or "").strip()
-    if not value:
-        return []
-    for separator in SEPARATORS:
-        value = value.replace(separator, " ")
-    parts = value.split()
-    if len(parts) == 1 and option_count < 10 and parts[0].isdigit() and len(parts[0]) > 1:
-        parts = list(parts[0])
-    if not all(part.isdigit() for part in parts):
-        return None
-    return [int(part) for part in parts]
-
-
-def check_answers(questions, raw, *, partial=False):
-    """Check raw answers {key: {"codes": [...], "text": "...", "other": "..."}} against the
-    questions (with options prefetched). `partial` (a draft) skips the "required" rule."""
-    result = Checked()
-    for question in questions:
-        given = raw.get(question.key) or {}
-        codes = [c for c in given.get("codes") or [] if c is not None]
-        text = (given.get("text") or "").strip()
-        other = (given.get("other") or "").strip()
-        error = None
-        if question.kind == Kind.TEXT:
-            if not text and question.required and not partial:
-                error = MISSING
-            result.answers[question.key] = ([], text, "")
-        else:
-            options = {o.code: o for o in question.options.all()}
-            codes = list(dict.fromkeys(codes))
-            if any(code not in options for code in codes):
-                wrong = ", ".join(str(c) for c in codes if c not in options)
-                error = _("There is no option %(codes)s. Use 1 to %(last)s.") % {
-                    "codes": wrong,
-                    "last": max(options, default=0),
-                }
-            elif not codes and question.required and not partial:
-                error = MISSING
-            elif len(codes) > 1 and question.kind != Kind.MULTI:
-                error = _("Choose only one answer.")
-            elif question.max_choices and len(codes) > question.max_choices:
-                error = _("Choose at most %(n)s answers.") % {"n": question.max_choices}
-            elif len(codes) > 1 and any(options[c].exclusive for c in codes):
-                label = next(options[c].label for c in codes if options[c].exclusive)
-                error = _("“%(label)s” cannot be chosen together with other answers.") % {
-                    "label": label
-                }
-            if not any(options[c].takes_text for c in codes if c in options):
-                other = ""
-            result.answers[question.key] = (codes, "", other)
-        if error:
-            result.errors[question.key] = error
-    return result
-
-
-def raw_from_post(questions, data):
-    """The raw answers in a submitted answer form (names q_<key>, q_<key>_other)."""
-    raw = {}
-    for question in questions:
-        name = f"q_{question.key}"
-        if question.kind == Kind.TEXT:
-            raw[question.key] = {"text": data.get(name, "")}
-            continue
-        codes = [int(v) if v.isdigit() else -1 for v in data.getlist(name)]
-        raw[question.key] = {"codes": codes, "other": data.get(f"{name}_other", "")}
-    return raw
-
-
-def raw_from_grid(questions, values):
-    """The raw answers of one grid row: {key: typed text}; unreadable codes become errors."""
-    raw, unreadable = {}, {}
-    for question in questions:
-        typed = values.get(question.key, "")
-        if question.kind == Kind.TEXT:
-            raw[question.key] = {"text": typed}
-            continue
-        codes = parse_codes(typed, len(question.options.all()))
-        if codes is None:
-            unreadable[question.key] = _("Type option numbers, e.g. 1 or 1 3.")
-            codes = []
-        raw[question.key] = {"codes": codes}
-    return raw, unreadable
-
-
-def answers_hash(checked, *, salt=""):
-    material = repr(sorted(checked.answers.items())) + "|" + salt
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
 # --- answers: saving --------------------------------------------------------------------------
 
 # How long the public link refuses the same answers from the same sender.
 DUPLICATE_WINDOW = datetime.timedelta(hours=24)
-
-
-def _profile_codes(questions, checked):
-    age = gender = None
-    for question in questions:
-        codes = checked.answers.get(question.key, ([], "", ""))[0]
-        if question.kind == Kind.AGE_BAND and codes:
-            age = codes[0]
-        elif question.kind == Kind.GENDER and codes:
-            gender = codes[0]
-    return age, gender
-
-
-def prefill_profile(resident, *, today=None):
-    """Draft answers for the profile questions from the resident's record (the respondent can
-    change them; what they submit wins): {"age_band": code, "gender": code}."""
-    today = today or timezone.localdate()
-    found = {}
-    if resident is None:
-        return found
-    if resident.birth_year:
-        age = today.year - resident.birth_year
-        if age >= 10:
-            found[Kind.AGE_BAND] = min(age // 10, len(AGE_BANDS))
-    gender = {"male": 1, "female": 2, "other": 3, "undisclosed": 4}.get(resident.gender)
-    if gender:
-        found[Kind.GENDER] = gender
-    assert len(GENDERS) == 4
-    return found
 
 
 @transaction.atomic
@@ -515,7 +371,7 @@ def response_submit(
     response.version = survey.version
     response.channel = channel
     response.entered_by = user if channel in (Channel.PAPER, Channel.IMPORT) else None
-    response.age_band, response.gender = _profile_codes(questions, checked)
+    response.age_band, response.gender = profile_codes(questions, checked)
     if session is not None:
         response.session = session
         response.course_id, response.venue_id = session.course_id, session.venue_id
@@ -625,7 +481,7 @@ def responses_record(*, survey, questions, rows, channel, user=None, batch=None)
     for line, checked in rows:
         if not checked.ok:
             raise SurveyError(_("Some answers need fixing."))
-        age, gender = _profile_codes(questions, checked)
+        age, gender = profile_codes(questions, checked)
         responses.append(
             Response(
                 survey=survey,

@@ -4,20 +4,18 @@ message fit to show when a rule says no.
 """
 
 import datetime
-import math
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Role as AccessRole
-from classes.models import SEAT_STATUSES, Session, SessionStatus
+from classes.models import SessionStatus
 from followups.services import later
 from volunteers import hooks, notify
+from volunteers.availability import overlap_message, window_overlap
 from volunteers.models import (
-    DEFAULT_PARTICIPANTS_PER_ASSISTANT,
     HOLDING_STATUSES,
     Assignment,
     AvailabilityException,
@@ -28,6 +26,12 @@ from volunteers.models import (
     ShiftNeed,
     Volunteer,
     new_calendar_token,
+)
+from volunteers.staffing import (
+    assignment_warnings,
+    assistants_for,
+    participants_per_assistant,
+    seats_taken,
 )
 
 # Check-in opens this long before the shift starts and closes this long after it ends.
@@ -140,27 +144,6 @@ def qualification_remove(*, qualification_id, volunteer, user):
     Qualification.objects.filter(pk=qualification_id, volunteer=volunteer).delete()
 
 
-def window_overlap(volunteer, weekday, start, end, exclude_id=None):
-    """The weekly window of `volunteer` that overlaps the given one, or None."""
-    windows = AvailabilityWindow.objects.filter(
-        volunteer=volunteer, weekday=weekday, start_time__lt=end, end_time__gt=start
-    )
-    if exclude_id:
-        windows = windows.exclude(pk=exclude_id)
-    return windows.first()
-
-
-def overlap_message(window):
-    return _(
-        "This overlaps the time you already entered (%(day)s %(start)s–%(end)s). "
-        "Change that one or choose another time."
-    ) % {
-        "day": window.get_weekday_display(),
-        "start": f"{window.start_time:%H:%M}",
-        "end": f"{window.end_time:%H:%M}",
-    }
-
-
 def window_add(*, volunteer, user, weekday, start_time, end_time):
     if end_time <= start_time:
         raise VolunteerError(_("The end time must be after the start time."))
@@ -199,20 +182,6 @@ def exception_remove(*, exception_id, volunteer, user):
 # --- shift needs --------------------------------------------------------------------------------
 
 
-def assistants_for(booked, per_assistant):
-    """Assistants a session needs for `booked` participants (rounded up; at least one)."""
-    return max(1, math.ceil(booked / max(per_assistant, 1)))
-
-
-def _booked(session_ids):
-    rows = (
-        Session.objects.filter(pk__in=session_ids)
-        .annotate(n=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)))
-        .values_list("pk", "n")
-    )
-    return dict(rows)
-
-
 def needs_ensure(*, sessions, user=None):
     """Default needs for sessions that have none yet (lead, assistants by bookings, reception).
 
@@ -223,7 +192,7 @@ def needs_ensure(*, sessions, user=None):
     todo = [s for s in sessions if s.pk not in have]
     if not todo:
         return 0
-    booked = _booked([s.pk for s in todo])
+    booked = seats_taken([s.pk for s in todo])
     staffing = {
         row.course_id: row
         for row in CourseStaffing.objects.filter(course_id__in={s.course_id for s in todo})
@@ -270,8 +239,9 @@ def need_set(*, session_id, role, count, required_skills, user, follows_bookings
     return need
 
 
-def needs_follow_bookings(session_id):
-    """Reset the count of the session's assistant needs that follow bookings."""
+def needs_follow_bookings(*, session_id):
+    """Reset the count of the session's assistant needs that follow bookings (a booking changed
+    or the course's ratio did); runs in the caller's transaction."""
     needs = list(
         ShiftNeed.objects.filter(session_id=session_id, follows_bookings=True).select_related(
             "session__course__staffing"
@@ -279,31 +249,12 @@ def needs_follow_bookings(session_id):
     )
     if not needs:
         return
-    booked = _booked([session_id]).get(session_id, 0)
+    booked = seats_taken([session_id]).get(session_id, 0)
     for need in needs:
-        ratio = _ratio(need.session.course)
+        ratio = participants_per_assistant(need.session.course)
         count = assistants_for(booked, ratio)
         if need.count != count:
             ShiftNeed.objects.filter(pk=need.pk).update(count=count, updated_at=timezone.now())
-
-
-def _ratio(course):
-    try:
-        return course.staffing.participants_per_assistant
-    except CourseStaffing.DoesNotExist:
-        return DEFAULT_PARTICIPANTS_PER_ASSISTANT
-
-
-def booking_changed(change):
-    """classes.hooks.booking_changed listener: the assistant count may change."""
-    if change.reason == "session_cancelled":
-        return  # the session's shifts end with it (session_cancelled)
-    needs_follow_bookings(change.session_id)
-
-
-def session_cancelled(event):
-    """classes.hooks.session_cancelled listener: its shifts are cancelled, bookings or not."""
-    assignments_cancel_for_cancelled_sessions(session_ids=[event.session_id])
 
 
 def course_staffing_set(*, course, user, **fields):
@@ -316,61 +267,11 @@ def course_staffing_set(*, course, user, **fields):
             follows_bookings=True,
         ).values_list("session_id", flat=True)
         for session_id in set(upcoming):
-            needs_follow_bookings(session_id)
+            needs_follow_bookings(session_id=session_id)
     return staffing
 
 
 # --- assignments --------------------------------------------------------------------------------
-
-
-def assignment_warnings(*, volunteer, need):
-    """Why this volunteer should not take this need: overlapping shift, maximum, availability,
-    skills, qualification, venue. Bounded queries (6)."""
-    from volunteers.autoassign import person_for  # plain-data view of the volunteer
-
-    session = need.session
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    day = start.date()
-    warnings = []
-    missing = set(need.required_skills) - set(volunteer.skills)
-    if missing:
-        warnings.append(_("Does not have the skills this role needs."))
-    person = person_for(volunteer, around=day)
-    if not person.qualified_on(day):
-        warnings.append(_("Has no qualification valid on the day of the shift."))
-    if session.venue_id not in person.venues:
-        warnings.append(_("Has not said they can reach this venue."))
-    if not person.available(day, start.time(), end.time()):
-        warnings.append(_("Is not available at this time."))
-    others = (
-        Assignment.objects.holding()
-        .filter(volunteer=volunteer, session__starts_at__date=day)
-        .exclude(session=session)
-        .select_related("session")
-    )
-    for other in others:
-        o_start = timezone.localtime(other.session.starts_at)
-        o_end = timezone.localtime(other.session.ends_at)
-        if o_start < end and start < o_end:
-            warnings.append(_("Has another shift at the same time."))
-        elif (o_start.hour < 12) == (
-            start.hour < 12
-        ) and other.session.venue_id != session.venue_id:
-            warnings.append(_("Has a shift at another venue in the same half-day."))
-    month_count = (
-        Assignment.objects.holding()
-        .filter(
-            volunteer=volunteer,
-            session__starts_at__year=start.year,
-            session__starts_at__month=start.month,
-        )
-        .exclude(session=session)
-        .count()
-    )
-    if month_count >= volunteer.max_shifts_per_month:
-        warnings.append(_("Already has the most shifts they take in this month."))
-    return warnings
 
 
 def assignment_assign(*, need_id, volunteer_id, user, force=False):

@@ -20,6 +20,7 @@ from attendance.tickets import ticket_issue
 from classes.booking import BookingError, booking_cancel, booking_create, offer_accept
 from classes.models import BookingStatus
 from residents.models import Resident
+from residents.queries import resident_duplicates
 from residents.services import resident_create
 
 # Shown next to the reason field: the form asks for it only when it is needed.
@@ -51,6 +52,32 @@ class WalkInOutcome:
     outcome: CheckInOutcome
     resident: Resident
     resident_created: bool = False
+
+
+class PossibleDuplicate(WalkInError):
+    """The newcomer may already be registered: staff choose one of `residents`, or confirm
+    (`confirm_new`) that this is someone else before a new record is made."""
+
+    def __init__(self, residents):
+        super().__init__(
+            _(
+                "Someone with the same reading or phone is already registered. "
+                "If it is this person, choose them below; if not, tick the box."
+            ),
+            "possible_duplicate",
+        )
+        self.residents = residents
+
+
+def possible_duplicates(new_resident):
+    """Registered residents a newcomer may be: the same reading, or the same phone number (a
+    walk-in gives no birth year, so the reading alone is enough to ask)."""
+    return resident_duplicates(
+        family_name_kana=new_resident.get("family_name_kana", ""),
+        given_name_kana=new_resident.get("given_name_kana", ""),
+        birth_year=None,
+        phones=[new_resident.get("phone_mobile"), new_resident.get("phone_home")],
+    )
 
 
 class _AlreadyDone(Exception):
@@ -103,13 +130,16 @@ def walkin_checkin(
     resident_id=None,
     new_resident=None,
     over_capacity_reason="",
+    confirm_new=False,
     device,
     nonce,
     user,
     now=None,
 ):
     """Book and check in someone who came without a seat: an existing resident (`resident_id`)
-    or a new one (`new_resident`, a dict of NEW_RESIDENT_FIELDS).
+    or a new one (`new_resident`, a dict of NEW_RESIDENT_FIELDS). A new one who may already be
+    registered raises PossibleDuplicate unless staff have confirmed (`confirm_new`) that this
+    is someone else.
 
     `nonce` identifies the form that was sent: sent twice, the first answer comes back and
     nothing is registered or booked twice.
@@ -127,6 +157,10 @@ def walkin_checkin(
         earlier = walkin_replay(nonce)
         if earlier is not None:
             return earlier
+    if new_resident is not None and not confirm_new:
+        duplicates = possible_duplicates(new_resident)
+        if duplicates:
+            raise PossibleDuplicate(duplicates)
     try:
         with transaction.atomic():
             return _walk_in(

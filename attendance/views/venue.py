@@ -172,7 +172,7 @@ def session_counts(request, pk):
 
 @require(Perm.CHECKIN)
 @require_GET
-def session_roster(request, pk):
+def session_roster_view(request, pk):
     """The roster alone, for the kana search as you type and the refresh after a scan."""
     session = _session_for(request, pk)
     search = request.GET.get("q", "").strip()

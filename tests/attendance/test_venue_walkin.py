@@ -195,9 +195,7 @@ def test_a_possible_duplicate_is_shown_before_registering(venue_client, session,
     assert Resident.objects.filter(family_name="田中").count() == 2
 
 
-def test_service_asks_before_registering_someone_who_may_be_registered(
-    session, make, venue_user
-):
+def test_service_asks_before_registering_someone_who_may_be_registered(session, make, venue_user):
     same = make.resident(family_name_kana="タナカ", given_name_kana="イチロウ")
     newcomer = {
         "family_name": "田中",

@@ -478,7 +478,8 @@ def session_cancel(
     )
     previous = {b.pk: b.status for b in affected}
     for booking in affected:
-        booking.previous_status = booking.status  # shown on the contact list
+        # Shown on the contact list, as classes.queries.session_contacts annotates it.
+        setattr(booking, "previous_status", booking.status)  # noqa: B010
         booking.status = BookingStatus.CANCELLED
         booking.cancel_reason = CancelReason.SESSION_CANCELLED
         booking.offer_expires_at = None

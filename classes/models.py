@@ -413,8 +413,6 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BookingQuerySet.as_manager()
-    # What a booking was before its session was cancelled (classes.booking.session_cancel).
-    previous_status: str
 
     class Meta:
         verbose_name = _("booking")

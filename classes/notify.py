@@ -377,7 +377,8 @@ def call_unreached(unreached: Unreached, *, now: datetime.datetime | None = None
         for booking in bookings
         if route(booking.resident) is not None  # not since asked not to be contacted
     ]
-    return calls_add(calls)
+    added: list[Call] = calls_add(calls)
+    return added
 
 
 # --- answers: a key pressed in a call, an outcome on the call list -----------------------------

@@ -3,7 +3,11 @@ verb, keyword-only arguments with the acting user, one transaction each, `Volunt
 message fit to show when a rule says no.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
@@ -11,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Role as AccessRole
-from classes.models import SessionStatus
+from classes.models import Course, Session, SessionStatus
 from followups.services import later
 from volunteers import hooks, notify
 from volunteers.availability import overlap_message, window_overlap
@@ -34,6 +38,12 @@ from volunteers.staffing import (
     seats_taken,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+    from classes.models import Venue
+
 # Check-in opens this long before the shift starts and closes this long after it ends.
 CHECKIN_EARLY = datetime.timedelta(hours=1)
 CHECKIN_LATE = datetime.timedelta(hours=3)
@@ -42,7 +52,7 @@ CHECKIN_LATE = datetime.timedelta(hours=3)
 class VolunteerError(Exception):
     """A volunteer rule said no; `message` is fit to show the user."""
 
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: StrOrPromise, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -51,7 +61,7 @@ class VolunteerError(Exception):
 class AssignmentConflict(VolunteerError):
     """A manual assignment breaks soft rules; `warnings` lists them. Repeat with force=True."""
 
-    def __init__(self, warnings):
+    def __init__(self, warnings: list[str]) -> None:
         super().__init__("; ".join(warnings), code="conflict")
         self.warnings = warnings
 
@@ -71,7 +81,7 @@ PROFILE_FIELDS = (
 )
 
 
-def volunteer_apply(*, user, venues=(), **fields):
+def volunteer_apply(*, user: User, venues: Iterable[Venue] = (), **fields: Any) -> Volunteer:
     """A signed-up user applies to volunteer; the DX office approves later."""
     if Volunteer.objects.filter(user=user).exists():
         raise VolunteerError(_("You have already applied."), code="exists")
@@ -83,7 +93,9 @@ def volunteer_apply(*, user, venues=(), **fields):
     return volunteer
 
 
-def volunteer_update(*, volunteer, user, venues=None, **fields):
+def volunteer_update(
+    *, volunteer: Volunteer, user: User, venues: Iterable[Venue] | None = None, **fields: Any
+) -> Volunteer:
     with transaction.atomic():
         for name, value in fields.items():
             if name in PROFILE_FIELDS:
@@ -94,7 +106,7 @@ def volunteer_update(*, volunteer, user, venues=None, **fields):
     return volunteer
 
 
-def volunteer_approve(*, volunteer_id, user):
+def volunteer_approve(*, volunteer_id: int, user: User) -> Volunteer:
     """Approve an application: the user joins the volunteer role."""
     with transaction.atomic():
         volunteer = (
@@ -111,7 +123,7 @@ def volunteer_approve(*, volunteer_id, user):
     return volunteer
 
 
-def volunteer_reject(*, volunteer_id, user):
+def volunteer_reject(*, volunteer_id: int, user: User) -> Volunteer:
     with transaction.atomic():
         volunteer = (
             Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer_id)
@@ -122,7 +134,7 @@ def volunteer_reject(*, volunteer_id, user):
     return volunteer
 
 
-def calendar_token_rotate(*, volunteer, user):
+def calendar_token_rotate(*, volunteer: Volunteer, user: User) -> str:
     """A new private feed address; the old one stops working at once."""
     volunteer.calendar_token = new_calendar_token()
     volunteer.save(update_fields=["calendar_token"])
@@ -132,7 +144,15 @@ def calendar_token_rotate(*, volunteer, user):
 # --- qualifications and availability ------------------------------------------------------------
 
 
-def qualification_add(*, volunteer, user, kind, issued_on, expires_on=None, name=""):
+def qualification_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    kind: str,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    name: str = "",
+) -> Qualification:
     if expires_on and expires_on < issued_on:
         raise VolunteerError(_("The expiry date is before the issue date."))
     return Qualification.objects.create(
@@ -140,11 +160,18 @@ def qualification_add(*, volunteer, user, kind, issued_on, expires_on=None, name
     )
 
 
-def qualification_remove(*, qualification_id, volunteer, user):
+def qualification_remove(*, qualification_id: int, volunteer: Volunteer, user: User) -> None:
     Qualification.objects.filter(pk=qualification_id, volunteer=volunteer).delete()
 
 
-def window_add(*, volunteer, user, weekday, start_time, end_time):
+def window_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    weekday: int,
+    start_time: datetime.time,
+    end_time: datetime.time,
+) -> AvailabilityWindow:
     if end_time <= start_time:
         raise VolunteerError(_("The end time must be after the start time."))
     with transaction.atomic():
@@ -158,11 +185,19 @@ def window_add(*, volunteer, user, weekday, start_time, end_time):
         )
 
 
-def window_remove(*, window_id, volunteer, user):
+def window_remove(*, window_id: int, volunteer: Volunteer, user: User) -> None:
     AvailabilityWindow.objects.filter(pk=window_id, volunteer=volunteer).delete()
 
 
-def exception_add(*, volunteer, user, date, kind, start_time=None, end_time=None):
+def exception_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    date: datetime.date,
+    kind: str,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+) -> AvailabilityException:
     if kind == AvailabilityException.Kind.EXTRA:
         if not start_time or not end_time:
             raise VolunteerError(_("Please enter the hours of the extra day."))
@@ -175,21 +210,21 @@ def exception_add(*, volunteer, user, date, kind, start_time=None, end_time=None
     )
 
 
-def exception_remove(*, exception_id, volunteer, user):
+def exception_remove(*, exception_id: int, volunteer: Volunteer, user: User) -> None:
     AvailabilityException.objects.filter(pk=exception_id, volunteer=volunteer).delete()
 
 
 # --- shift needs --------------------------------------------------------------------------------
 
 
-def needs_ensure(*, sessions, user=None):
+def needs_ensure(*, sessions: Iterable[Session], user: User | None = None) -> int:
     """Default needs for sessions that have none yet (lead, assistants by bookings, reception).
 
     Returns the number of needs created. Sessions that already have needs are left alone.
     """
-    sessions = [s for s in sessions if s.status != SessionStatus.CANCELLED]
-    have = set(ShiftNeed.objects.filter(session__in=sessions).values_list("session_id", flat=True))
-    todo = [s for s in sessions if s.pk not in have]
+    on = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    have = set(ShiftNeed.objects.filter(session__in=on).values_list("session_id", flat=True))
+    todo = [s for s in on if s.pk not in have]
     if not todo:
         return 0
     booked = seats_taken([s.pk for s in todo])
@@ -221,7 +256,15 @@ def needs_ensure(*, sessions, user=None):
     return len(rows)
 
 
-def need_set(*, session_id, role, count, required_skills, user, follows_bookings=False):
+def need_set(
+    *,
+    session_id: int,
+    role: str,
+    count: int,
+    required_skills: Iterable[str],
+    user: User,
+    follows_bookings: bool = False,
+) -> ShiftNeed | None:
     """Create or change one role's need on a session (count 0 removes it)."""
     with transaction.atomic():
         if count == 0:
@@ -239,7 +282,7 @@ def need_set(*, session_id, role, count, required_skills, user, follows_bookings
     return need
 
 
-def needs_follow_bookings(*, session_id):
+def needs_follow_bookings(*, session_id: int) -> None:
     """Reset the count of the session's assistant needs that follow bookings (a booking changed
     or the course's ratio did); runs in the caller's transaction."""
     needs = list(
@@ -257,7 +300,7 @@ def needs_follow_bookings(*, session_id):
             ShiftNeed.objects.filter(pk=need.pk).update(count=count, updated_at=timezone.now())
 
 
-def course_staffing_set(*, course, user, **fields):
+def course_staffing_set(*, course: Course, user: User, **fields: Any) -> CourseStaffing:
     """Change a course's usual staffing; its upcoming sessions' assistant counts follow."""
     with transaction.atomic():
         staffing, _created = CourseStaffing.objects.update_or_create(course=course, defaults=fields)
@@ -274,7 +317,9 @@ def course_staffing_set(*, course, user, **fields):
 # --- assignments --------------------------------------------------------------------------------
 
 
-def assignment_assign(*, need_id, volunteer_id, user, force=False):
+def assignment_assign(
+    *, need_id: int, volunteer_id: int, user: User, force: bool = False
+) -> Assignment:
     """The coordinator puts a volunteer on a need (a proposal the volunteer accepts)."""
     with transaction.atomic():
         need = (
@@ -314,7 +359,7 @@ def assignment_assign(*, need_id, volunteer_id, user, force=False):
     return assignment
 
 
-def _change(assignment, status, **fields):
+def _change(assignment: Assignment, status: str, **fields: Any) -> None:
     assignment.status = status
     assignment.sequence += 1
     assignment.updated_at = timezone.now()
@@ -323,7 +368,7 @@ def _change(assignment, status, **fields):
     assignment.save()
 
 
-def _locked(assignment_id, volunteer=None):
+def _locked(assignment_id: int, volunteer: Volunteer | None = None) -> Assignment:
     rows = Assignment.objects.select_for_update(of=("self",)).select_related(
         "session", "need", "volunteer"
     )
@@ -335,7 +380,7 @@ def _locked(assignment_id, volunteer=None):
         raise VolunteerError(_("There is no such shift."), code="missing") from None
 
 
-def assignment_unassign(*, assignment_id, user):
+def assignment_unassign(*, assignment_id: int, user: User) -> Assignment:
     with transaction.atomic():
         assignment = _locked(assignment_id)
         if assignment.checked_in_at:
@@ -350,7 +395,7 @@ def assignment_unassign(*, assignment_id, user):
     return assignment
 
 
-def assignment_accept(*, assignment_id, volunteer, user):
+def assignment_accept(*, assignment_id: int, volunteer: Volunteer, user: User) -> Assignment:
     with transaction.atomic():
         assignment = _locked(assignment_id, volunteer)
         if assignment.status == Assignment.Status.ACCEPTED:
@@ -363,7 +408,9 @@ def assignment_accept(*, assignment_id, volunteer, user):
     return assignment
 
 
-def assignment_decline(*, assignment_id, volunteer, user, reason=""):
+def assignment_decline(
+    *, assignment_id: int, volunteer: Volunteer, user: User, reason: str = ""
+) -> Assignment:
     """The volunteer says no: the place reopens and the coordinator sees it on the coverage page.
 
     Other apps may follow declines through `hooks.shift_declined`.
@@ -381,7 +428,7 @@ def assignment_decline(*, assignment_id, volunteer, user, reason=""):
     return assignment
 
 
-def _check_window(assignment, now):
+def _check_window(assignment: Assignment, now: datetime.datetime) -> None:
     session = assignment.session
     if session.status == SessionStatus.CANCELLED:
         raise VolunteerError(_("This session is cancelled."))
@@ -391,7 +438,13 @@ def _check_window(assignment, now):
         raise VolunteerError(_("Check-in is open from one hour before the shift until it ends."))
 
 
-def assignment_check_in(*, assignment_id, user, volunteer=None, now=None):
+def assignment_check_in(
+    *,
+    assignment_id: int,
+    user: User,
+    volunteer: Volunteer | None = None,
+    now: datetime.datetime | None = None,
+) -> Assignment:
     """Check in to a shift: by the volunteer (`volunteer` given) or confirmed by venue staff."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -407,7 +460,13 @@ def assignment_check_in(*, assignment_id, user, volunteer=None, now=None):
     return assignment
 
 
-def assignment_check_out(*, assignment_id, user, volunteer=None, now=None):
+def assignment_check_out(
+    *,
+    assignment_id: int,
+    user: User,
+    volunteer: Volunteer | None = None,
+    now: datetime.datetime | None = None,
+) -> Assignment:
     now = now or timezone.now()
     with transaction.atomic():
         assignment = _locked(assignment_id, volunteer)
@@ -423,7 +482,7 @@ def assignment_check_out(*, assignment_id, user, volunteer=None, now=None):
     return assignment
 
 
-def assignments_cancel_for_cancelled_sessions(*, session_ids):
+def assignments_cancel_for_cancelled_sessions(*, session_ids: Iterable[int]) -> None:
     """Shifts of cancelled sessions become CANCELLED (the calendar feed says so)."""
     now = timezone.now()
     rows = Assignment.objects.filter(
@@ -443,12 +502,12 @@ def assignments_cancel_for_cancelled_sessions(*, session_ids):
         )
 
 
-def _signature(assignment):
+def _signature(assignment: Assignment) -> str:
     s = assignment.session
     return f"{s.starts_at.isoformat()}|{s.ends_at.isoformat()}|{s.venue_id}|{s.status}"
 
 
-def feed_signatures_refresh(*, assignments):
+def feed_signatures_refresh(*, assignments: Iterable[Assignment]) -> None:
     """Before the calendar feed is written: a shift whose session moved (time, venue, status)
     since the feed last showed it gets a higher SEQUENCE, so calendars update the event."""
     now = timezone.now()
@@ -456,7 +515,7 @@ def feed_signatures_refresh(*, assignments):
         signature = _signature(assignment)
         if assignment.feed_signature == signature:
             continue
-        fields = {"feed_signature": signature}
+        fields: dict[str, Any] = {"feed_signature": signature}
         if assignment.feed_signature:
             fields.update(sequence=assignment.sequence + 1, updated_at=now)
         Assignment.objects.filter(pk=assignment.pk).update(**fields)

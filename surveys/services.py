@@ -6,8 +6,12 @@ responses: the first edit after answers arrived copies the questions into a new 
 (`_editable_survey`), and the edit lands on the copy.
 """
 
+from __future__ import annotations
+
 import datetime
 import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +26,7 @@ from notifications.models import Channel as MessageChannel
 from notifications.models import Purpose
 from notifications.services import MessageSpec, messages_queue
 from surveys import presets
-from surveys.answers import profile_codes
+from surveys.answers import Checked, RawAnswers, profile_codes
 from surveys.models import (
     CHOICE_KINDS,
     FIXED_OPTIONS,
@@ -36,9 +40,16 @@ from surveys.models import (
     Survey,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+    from classes.models import Course, Session
+    from surveys.models import ImportBatch
+
 
 class SurveyError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = message
 
@@ -46,7 +57,7 @@ class SurveyError(Exception):
 # --- building -------------------------------------------------------------------------------
 
 
-def survey_create(*, user, title, intro=""):
+def survey_create(*, user: User, title: str | None, intro: str = "") -> Survey:
     title = (title or "").strip()
     if not title:
         raise SurveyError(_("Give the survey a title."))
@@ -54,7 +65,7 @@ def survey_create(*, user, title, intro=""):
 
 
 @transaction.atomic
-def survey_from_template(*, user, template):
+def survey_from_template(*, user: User, template: str) -> Survey:
     spec = presets.TEMPLATES.get(template)
     if spec is None:
         raise SurveyError(_("There is no such template."))
@@ -67,7 +78,17 @@ def survey_from_template(*, user, template):
 
 
 @transaction.atomic
-def survey_update(*, survey_id, user, title, intro, status, public_link, courses, sessions):
+def survey_update(
+    *,
+    survey_id: int,
+    user: User,
+    title: str | None,
+    intro: str,
+    status: str,
+    public_link: bool,
+    courses: Iterable[Course],
+    sessions: Iterable[Session],
+) -> Survey:
     survey = Survey.objects.select_for_update().get(pk=survey_id)
     title = (title or "").strip()
     if not title:
@@ -82,21 +103,21 @@ def survey_update(*, survey_id, user, title, intro, status, public_link, courses
     return survey
 
 
-def _new_key():
+def _new_key() -> str:
     return secrets.token_hex(4)
 
 
 def _add_question(
-    survey,
+    survey: Survey,
     *,
-    kind,
-    text,
-    help_text="",
-    required=False,
-    max_choices=None,
-    is_satisfaction=False,
-    options=(),
-):
+    kind: str,
+    text: str | None,
+    help_text: str = "",
+    required: bool = False,
+    max_choices: int | None = None,
+    is_satisfaction: bool = False,
+    options: Iterable[OptionSpec] = (),
+) -> Question:
     text = (text or "").strip()
     if not text:
         raise SurveyError(_("Write the question."))
@@ -139,7 +160,11 @@ def _add_question(
     return question
 
 
-def _option_spec(option):
+# An option as a plain label, a dict (label, takes_text, exclusive) or such a tuple.
+OptionSpec = str | dict[str, Any] | tuple[str, bool, bool]
+
+
+def _option_spec(option: OptionSpec) -> tuple[str, bool, bool]:
     """An option as (label, takes_text, exclusive) from a tuple, a dict or a plain label."""
     if isinstance(option, str):
         return option.strip(), False, False
@@ -148,13 +173,13 @@ def _option_spec(option):
     return option
 
 
-def _has_answers(survey):
+def _has_answers(survey: Survey) -> bool:
     return Response.objects.filter(
         survey=survey, version=survey.version, submitted_at__isnull=False
     ).exists()
 
 
-def _editable_survey(survey_id):
+def _editable_survey(survey_id: int) -> Survey:
     """The survey, locked, with a current version that has no submitted answers: when it has,
     its questions and options are first copied into a new version (same keys and codes)."""
     survey = Survey.objects.select_for_update().get(pk=survey_id)
@@ -197,7 +222,7 @@ def _editable_survey(survey_id):
     return survey
 
 
-def _current_question(question_id):
+def _current_question(question_id: int) -> tuple[Survey, Question]:
     """(survey, question) where question is the editable copy of `question_id`."""
     old = Question.objects.filter(pk=question_id).values("survey_id", "key").first()
     if old is None:
@@ -212,16 +237,22 @@ def _current_question(question_id):
 
 
 @transaction.atomic
-def question_add(*, survey_id, user, **fields):
+def question_add(*, survey_id: int, user: User, **fields: Any) -> Question:
     survey = _editable_survey(survey_id)
     return _add_question(survey, **fields)
 
 
 @transaction.atomic
 def question_update(
-    *, question_id, user, text, help_text="", required=False, max_choices=None,
-    is_satisfaction=False,
-):  # fmt: skip
+    *,
+    question_id: int,
+    user: User,
+    text: str | None,
+    help_text: str = "",
+    required: bool = False,
+    max_choices: int | None = None,
+    is_satisfaction: bool = False,
+) -> Question:
     survey, question = _current_question(question_id)
     text = (text or "").strip()
     if not text:
@@ -238,14 +269,14 @@ def question_update(
 
 
 @transaction.atomic
-def question_delete(*, question_id, user):
+def question_delete(*, question_id: int, user: User) -> Survey:
     survey, question = _current_question(question_id)
     question.delete()  # only ever a question of a version without answers
     return survey
 
 
 @transaction.atomic
-def question_move(*, question_id, user, direction):
+def question_move(*, question_id: int, user: User, direction: str) -> Survey:
     survey, question = _current_question(question_id)
     siblings = list(
         Question.objects.filter(survey=survey, version=survey.version).order_by("position", "pk")
@@ -264,7 +295,14 @@ def question_move(*, question_id, user, direction):
 
 
 @transaction.atomic
-def option_add(*, question_id, user, label, takes_text=False, exclusive=False):
+def option_add(
+    *,
+    question_id: int,
+    user: User,
+    label: str | None,
+    takes_text: bool = False,
+    exclusive: bool = False,
+) -> Option:
     survey, question = _current_question(question_id)
     label = (label or "").strip()
     if question.options_fixed or question.kind not in CHOICE_KINDS:
@@ -277,7 +315,7 @@ def option_add(*, question_id, user, label, takes_text=False, exclusive=False):
     )
 
 
-def _current_option(option_id):
+def _current_option(option_id: int) -> tuple[Survey, Question, int]:
     old = Option.objects.filter(pk=option_id).values("question_id", "code").first()
     if old is None:
         raise SurveyError(_("This option no longer exists."))
@@ -287,7 +325,7 @@ def _current_option(option_id):
     return survey, question, old["code"]
 
 
-def _renumber(question, ordered):
+def _renumber(question: Question, ordered: list[Option]) -> None:
     """Give `ordered` options codes 1..n without tripping the unique (question, code) rule."""
     Option.objects.filter(question=question).update(code=F("code") + 1000)
     for n, option in enumerate(ordered, start=1):
@@ -296,7 +334,7 @@ def _renumber(question, ordered):
 
 
 @transaction.atomic
-def option_move(*, option_id, user, direction):
+def option_move(*, option_id: int, user: User, direction: str) -> Survey:
     survey, question, code = _current_option(option_id)
     options = list(question.options.order_by("code"))
     index = next(i for i, o in enumerate(options) if o.code == code)
@@ -308,7 +346,7 @@ def option_move(*, option_id, user, direction):
 
 
 @transaction.atomic
-def option_delete(*, option_id, user):
+def option_delete(*, option_id: int, user: User) -> Survey:
     survey, question, code = _current_option(option_id)
     options = list(question.options.order_by("code"))
     if len(options) == 1 and question.kind in (Kind.SINGLE, Kind.MULTI):
@@ -326,7 +364,14 @@ DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 
 @transaction.atomic
-def response_save_draft(*, survey, questions, raw, response=None, **where):
+def response_save_draft(
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    raw: RawAnswers,
+    response: Response | None = None,
+    **where: Any,
+) -> Response:
     """Keep unfinished answers to come back to; nothing is counted until submitted."""
     if response is None:
         response = Response(survey=survey, version=survey.version, **where)
@@ -339,8 +384,16 @@ def response_save_draft(*, survey, questions, raw, response=None, **where):
 
 @transaction.atomic
 def response_submit(
-    *, survey, questions, checked, channel, user=None, response=None, public_hash="", **where
-):
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    checked: Checked,
+    channel: str,
+    user: User | None = None,
+    response: Response | None = None,
+    public_hash: str = "",
+    **where: Any,
+) -> Response:
     """Record a checked set of answers as a submitted response (with Answer rows).
 
     `where` carries booking, invitation, resident, session, batch, source_line. A response for
@@ -383,7 +436,9 @@ def response_submit(
     return response
 
 
-def _answer_rows(response, questions, checked):
+def _answer_rows(
+    response: Response, questions: Sequence[Question], checked: Checked
+) -> Iterator[Answer]:
     for question in questions:
         codes, text, other = checked.answers.get(question.key, ([], "", ""))
         if question.kind == Kind.TEXT:
@@ -402,7 +457,7 @@ def _answer_rows(response, questions, checked):
 
 
 @transaction.atomic
-def response_delete(*, response_id, user):
+def response_delete(*, response_id: int, user: User) -> None:
     """Remove a paper form typed by mistake (the grid's undo)."""
     deleted, _rows = Response.objects.filter(
         pk=response_id, channel=Channel.PAPER, entered_by=user
@@ -420,7 +475,14 @@ INVITATION_SMS = (
 
 
 @transaction.atomic
-def invitations_send(*, survey_id, session_id, user, base_url=None, now=None):
+def invitations_send(
+    *,
+    survey_id: int,
+    session_id: int,
+    user: User,
+    base_url: str | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[int, int]:
     """Make an invitation (its own link) for each attended booking of the session, and queue
     an SMS with the link for those who prefer SMS (through the notifications app, which keeps
     quiet hours and opt-outs). Returns (links made, SMS queued). Running it again makes and
@@ -473,7 +535,15 @@ def invitations_send(*, survey_id, session_id, user, base_url=None, now=None):
     return len(made), len(queued)
 
 
-def responses_record(*, survey, questions, rows, channel, user=None, batch=None):
+def responses_record(
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    rows: Sequence[tuple[int, Checked]],
+    channel: str,
+    user: User | None = None,
+    batch: ImportBatch | None = None,
+) -> list[Response]:
     """Record many checked answer sets at once (an import): rows are (source line, checked).
     Two INSERTs per batch of rows, whatever the file's size."""
     now = timezone.now()

@@ -5,12 +5,22 @@ roles; views ask `require(...)` and templates ask `can`. Venue staff are further
 venues they are assigned to (`Venue.staff`), through `venue_scope`.
 """
 
+from __future__ import annotations
+
 from functools import wraps
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # Who does something a service records: a logged-in user, the visitor of a public page
+    # (a resident, anonymous), or nobody (a task).
+    Actor: TypeAlias = User | AnonymousUser | None
 
 
 class Role(TextChoices):

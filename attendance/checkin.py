@@ -20,6 +20,8 @@ The CheckIn rows are the history of attendance — who checked whom in, when, ho
 so check-ins add no BookingEvent of their own.
 """
 
+from __future__ import annotations
+
 import datetime
 import functools
 import re
@@ -27,18 +29,24 @@ import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import CheckIn, Ticket
 from classes.models import Booking, BookingStatus, Session
 from residents.models import Resident
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from accounts.access import Actor
 
 # A check-in made by mistake can be taken back this long afterwards.
 UNDO_MINUTES = 10
@@ -64,16 +72,25 @@ _LOG_FIELDS = (
     "at",
     "note",
 )
+
+
 # Django's conversion for the columns that need one on some database (a UUID is text on
 # SQLite, a datetime naive UTC); the other values go to the driver as they are.
-_LOG_PREPARERS = tuple(
-    CheckIn._meta.get_field(name).get_db_prep_save if name in ("nonce", "at") else None
-    for name in _LOG_FIELDS
-)
+def _log_column(name: str) -> Field[Any, Any]:
+    column = CheckIn._meta.get_field(name)
+    assert isinstance(column, Field)  # a column of the row, not a relation's other side
+    return column
+
+
+def _log_preparer(name: str) -> Callable[..., Any] | None:
+    return _log_column(name).get_db_prep_save if name in ("nonce", "at") else None
+
+
+_LOG_PREPARERS = tuple(_log_preparer(name) for name in _LOG_FIELDS)
 
 
 class CheckInError(Exception):
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -91,35 +108,35 @@ class CheckInOutcome:
     checkin_id: int
     resident_name: str
     first_at: datetime.datetime | None
-    first_by: object  # the staff user of the standing check-in, for already_checked_in
-    # () -> (checkin, booking or None)
-    make_models: Callable[[], tuple] = field(repr=False, compare=False)
+    first_by: User | None  # the staff user of the standing check-in, for already_checked_in
+    make_models: Callable[[], tuple[CheckIn, Booking | None]] = field(repr=False, compare=False)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.result == Result.OK
 
     @functools.cached_property
-    def _models(self):
+    def _models(self) -> tuple[CheckIn, Booking | None]:
         return self.make_models()
 
     @property
-    def checkin(self):
+    def checkin(self) -> CheckIn:
         return self._models[0]
 
     @property
-    def booking(self):
+    def booking(self) -> Booking | None:
+        """None only for a code that is no ticket (result `unknown`)."""
         return self._models[1]
 
 
-def token_from_scan(text):
+def token_from_scan(text: str | None) -> str:
     """The token inside what a scanner read, or the text itself when it holds none."""
     text = (text or "").strip()
     match = _TOKEN_IN_TEXT.search(text.upper())
     return match.group(1) if match else text[:64]
 
 
-def _as_uuid(nonce):
+def _as_uuid(nonce: object) -> uuid.UUID | None:
     if nonce in (None, ""):
         return None
     try:
@@ -128,7 +145,7 @@ def _as_uuid(nonce):
         raise CheckInError(_("The scanner sent a malformed request id."), "bad_nonce") from None
 
 
-def _outcome(checkin):
+def _outcome(checkin: CheckIn) -> CheckInOutcome:
     """The outcome of a check-in loaded through the ORM (a replayed nonce)."""
     first = checkin.original
     booking = checkin.booking
@@ -142,7 +159,7 @@ def _outcome(checkin):
     )
 
 
-def checkin_replay(nonce):
+def checkin_replay(nonce: uuid.UUID) -> CheckInOutcome | None:
     """The answer first given to this nonce, or None when it is new."""
     earlier = (
         CheckIn.objects.select_related("booking__resident", "booking__session", "original__by")
@@ -173,7 +190,7 @@ class _Ticket(NamedTuple):
     first_by_last_name: str | None
 
 
-def _judge(ticket, session_id, now):
+def _judge(ticket: _Ticket | None, session_id: int, now: datetime.datetime) -> str:
     """The result code for this ticket scanned at this session, before anything changes."""
     if ticket is None:
         return Result.UNKNOWN
@@ -194,7 +211,7 @@ def _judge(ticket, session_id, now):
 
 
 @functools.cache
-def _scan_sql():
+def _scan_sql() -> str:
     """The scan's read: the ticket, booking, session, resident and any standing check-in."""
     table = {
         model: model._meta.db_table
@@ -215,15 +232,14 @@ def _scan_sql():
 
 
 @functools.cache
-def _write_sql():
+def _write_sql() -> tuple[str, str, str]:
     """(log, claim_and_log, claim): the scan's writes, see the module's docstring."""
-    columns = ", ".join(CheckIn._meta.get_field(name).column for name in _LOG_FIELDS)
+    columns = ", ".join(_log_column(name).column or "" for name in _LOG_FIELDS)
     values = ", ".join(["%s"] * len(_LOG_FIELDS))
     log = f"INSERT INTO {CheckIn._meta.db_table} ({columns}) VALUES ({values}) RETURNING id"
     # A SELECT list gives parameters no column to take their type from: name each type.
     typed = ", ".join(
-        f"CAST(%s AS {CheckIn._meta.get_field(name).cast_db_type(connection)})"
-        for name in _LOG_FIELDS
+        f"CAST(%s AS {_log_column(name).cast_db_type(connection)})" for name in _LOG_FIELDS
     )
     claim = (
         f"UPDATE {Booking._meta.db_table} SET status = %s, updated_at = %s "
@@ -237,7 +253,7 @@ def _write_sql():
     return log, claim_and_log, claim
 
 
-def _scan_cursor():
+def _scan_cursor() -> CursorWrapper:
     """Django's cursor, but on PostgreSQL one that binds parameters on the server, so the scan's
     statements are prepared once per connection (settings: DB_PREPARED_STATEMENTS) and then
     only executed. Queries are still logged and errors translated as Django's own are."""
@@ -247,33 +263,43 @@ def _scan_cursor():
     raw = psycopg.Cursor(connection.connection)
     if connection.queries_logged:
         return _ServerBoundDebugCursor(raw, connection)
-    return connection.make_cursor(raw)
+    return connection.make_cursor(raw)  # type: ignore[arg-type]  # a driver cursor, as Django passes it
 
 
 class _ServerBoundDebugCursor(CursorDebugWrapper):
     """Logs each statement as written, with its parameters beside it: Django reads the executed
     SQL back only from cursors that bind on the client."""
 
-    def execute(self, sql, params=None):
+    def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(sql, params):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _aware(moment):
+@overload
+def _aware(moment: datetime.datetime) -> datetime.datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
+@overload
+def _aware(moment: datetime.datetime | None) -> datetime.datetime | None: ...
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
     # SQLite hands back naive UTC datetimes from a raw cursor.
     if moment is not None and timezone.is_naive(moment):
         return timezone.make_aware(moment, datetime.UTC)
     return moment
 
 
-def _read(cursor, token):
+def _read(cursor: CursorWrapper, token: str) -> _Ticket | None:
     """The ticket's row, or None for an unknown token."""
     cursor.execute(_scan_sql(), [Result.OK, token])
     row = cursor.fetchone()
     return None if row is None else _Ticket._make(row)
 
 
-def _write(cursor, values, *, claim_from=None):
+def _write(
+    cursor: CursorWrapper, values: tuple[Any, ...], *, claim_from: str | None = None
+) -> int | None:
     """Insert the attempt (`values` in _LOG_FIELDS order); with `claim_from`, only together with
     moving the booking from that status to attended. Returns the new id, or None when the claim
     found the booking changed."""
@@ -284,7 +310,8 @@ def _write(cursor, values, *, claim_from=None):
     ]
     if claim_from is None:
         cursor.execute(log, params)
-        return cursor.fetchone()[0]
+        logged: int = cursor.fetchone()[0]
+        return logged
     at, booking_id = params[_LOG_FIELDS.index("at")], params[_LOG_FIELDS.index("booking")]
     claim_params = [BookingStatus.ATTENDED, at, booking_id, claim_from]
     if connection.vendor == "postgresql":
@@ -296,22 +323,26 @@ def _write(cursor, values, *, claim_from=None):
         if cursor.rowcount != 1:
             return None
         cursor.execute(log, params)
-        return cursor.fetchone()[0]
+        claimed: int = cursor.fetchone()[0]
+        return claimed
 
 
-def _first_by(ticket):
+def _first_by(ticket: _Ticket) -> User | None:
     """The staff user who made the booking's standing check-in, from the scan's read."""
     if ticket.first_by_id is None:
         return None
     return get_user_model()(
         id=ticket.first_by_id,
-        username=ticket.first_by_username,
-        first_name=ticket.first_by_first_name,
-        last_name=ticket.first_by_last_name,
+        # Never null for a user that exists (the LEFT JOIN found one).
+        username=ticket.first_by_username or "",
+        first_name=ticket.first_by_first_name or "",
+        last_name=ticket.first_by_last_name or "",
     )
 
 
-def _models_of(ticket, values, checkin_id, first_by):
+def _models_of(
+    ticket: _Ticket | None, values: tuple[Any, ...], checkin_id: int, first_by: User | None
+) -> tuple[CheckIn, Booking | None]:
     """The scan's check-in and booking as model instances carrying the ids and values the scan
     read and wrote."""
     row = dict(zip(_LOG_FIELDS, values, strict=True))
@@ -328,7 +359,7 @@ def _models_of(ticket, values, checkin_id, first_by):
                 given_name=ticket.given_name,
             ),
         )
-        if row["original"] is not None:
+        if row["original"] is not None and ticket.first_at is not None:  # both or neither
             original = CheckIn(id=ticket.first_id, at=_aware(ticket.first_at), by=first_by)
     checkin = CheckIn(
         id=checkin_id,
@@ -349,7 +380,16 @@ def _models_of(ticket, values, checkin_id, first_by):
     return checkin, booking
 
 
-def _redeem(*, token, session_id, device, nonce, user, channel, now):
+def _redeem(
+    *,
+    token: str,
+    session_id: int,
+    device: str,
+    nonce: uuid.UUID | None,
+    user: Actor,
+    channel: str,
+    now: datetime.datetime,
+) -> CheckInOutcome:
     by_id = user.pk if user is not None and user.is_authenticated else None
     # Inside a caller's transaction (walk-in, roster) a failed insert must not spoil it.
     guard = transaction.atomic if connection.in_atomic_block else nullcontext
@@ -357,7 +397,12 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
         for _attempt in range(_CLAIM_ATTEMPTS):
             ticket = _read(cursor, token)
             result = _judge(ticket, session_id, now)
-            first = ticket is not None and ticket.first_id is not None and result == Result.ALREADY
+            # The ticket again when the scan repeats a standing check-in (already_checked_in).
+            first = (
+                ticket
+                if ticket and ticket.first_id is not None and result == Result.ALREADY
+                else None
+            )
             values = (  # in _LOG_FIELDS order
                 nonce,
                 result,
@@ -367,25 +412,25 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
                 ticket.booking_id if ticket else None,
                 session_id,
                 ticket.resident_id if ticket else None,
-                ticket.first_id if first else None,
+                first.first_id if first else None,
                 device[:64],
                 by_id,
                 now,
                 "",
             )
             # From booked, or from no_show for someone who came late.
-            claim_from = ticket.status if result == Result.OK else None
+            claim_from = ticket.status if ticket and result == Result.OK else None
             checkin_id = _write(cursor, values, claim_from=claim_from)
             if checkin_id is None:
                 continue  # another phone checked this booking in a moment ago
-            first_by = _first_by(ticket) if first else None
+            first_by = _first_by(first) if first else None
             return CheckInOutcome(
                 result=result,
                 checkin_id=checkin_id,
                 resident_name=(
                     Resident.name_from(ticket.family_name, ticket.given_name) if ticket else ""
                 ),
-                first_at=_aware(ticket.first_at) if first else None,
+                first_at=_aware(first.first_at) if first else None,
                 first_by=first_by,
                 make_models=functools.partial(_models_of, ticket, values, checkin_id, first_by),
             )
@@ -393,8 +438,15 @@ def _redeem(*, token, session_id, device, nonce, user, channel, now):
 
 
 def checkin_redeem(
-    *, token, session_id, device, nonce, user, channel=CheckIn.Channel.CAMERA, now=None
-):
+    *,
+    token: str,
+    session_id: int,
+    device: str | None,
+    nonce: uuid.UUID | str | None,
+    user: Actor,
+    channel: str = CheckIn.Channel.CAMERA,
+    now: datetime.datetime | None = None,
+) -> CheckInOutcome:
     """Check a ticket in at the session being worked; every attempt is logged with its result."""
     now = now or timezone.now()
     nonce = _as_uuid(nonce)
@@ -419,7 +471,7 @@ def checkin_redeem(
 
 
 @transaction.atomic
-def checkin_undo(*, checkin_id, user, now=None):
+def checkin_undo(*, checkin_id: int, user: Actor, now: datetime.datetime | None = None) -> CheckIn:
     """Take back a check-in made by mistake, within UNDO_MINUTES; the booking is booked again."""
     now = now or timezone.now()
     try:
@@ -434,6 +486,7 @@ def checkin_undo(*, checkin_id, user, now=None):
             % {"minutes": UNDO_MINUTES},
             "too_late",
         )
+    assert checkin.booking_id is not None  # an ok check-in always has its booking
     Booking.objects.select_for_update().get(pk=checkin.booking_id)
     actor = user if user is not None and user.is_authenticated else None
     checkin.undone_at = now

@@ -8,14 +8,23 @@ checkin_redeem) still turns the session `held` on the next run; after a longer o
 task cluster, run the service once with an earlier `now`.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from classes.models import Booking, BookingEvent, BookingStatus, Session, SessionStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
+
+    from accounts.access import Actor
 
 CLOSE_LOOKBACK_DAYS = 7
 
@@ -27,7 +36,7 @@ class ClosingCounts:
     no_shows: int = 0  # bookings marked no_show
 
 
-def _sessions_to_close(now):
+def _sessions_to_close(now: datetime.datetime) -> QuerySet[Session, int]:
     """Ended, not cancelled or held, and with something to do: a seat still booked, or an
     attendance that makes the session held."""
     bookings = Booking.objects.filter(session=OuterRef("pk"))
@@ -44,7 +53,9 @@ def _sessions_to_close(now):
 
 
 @transaction.atomic
-def _close(session_id, *, now, actor):
+def _close(
+    session_id: int, *, now: datetime.datetime, actor: User | None
+) -> tuple[int, bool] | None:
     """Close one session under its row lock; (no-shows, held) or None when another worker has it."""
     # The lock order of the booking services: the session row, then its bookings.
     session = (
@@ -82,7 +93,9 @@ def _close(session_id, *, now, actor):
     return len(no_show_ids), held
 
 
-def sessions_close_ended(*, now=None, user=None):
+def sessions_close_ended(
+    *, now: datetime.datetime | None = None, user: Actor = None
+) -> ClosingCounts:
     """Mark booked seats of ended sessions no-shows and sessions with an attendance held.
 
     Safe to run again and from several workers at once: each session is closed in its own

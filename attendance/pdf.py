@@ -4,7 +4,10 @@ The templates name the font "Noto Sans CJK JP" (Debian's fonts-noto-cjk) with IP
 the fallback; WeasyPrint embeds the glyphs it uses, so the PDF prints the same anywhere.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -15,11 +18,14 @@ from attendance.qr import qr_svg, ticket_url
 from attendance.tickets import TicketError
 from classes.models import SEAT_STATUSES, BookingStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class PaperSize:
     css: str  # the CSS @page size
-    label: str
+    label: StrOrPromise
 
 
 # Postcard (はがき) is 100 × 148 mm, portrait.

@@ -4,12 +4,15 @@ The code holds only the URL with the token (no name, no booking number), so a lo
 nothing about its owner. Error correction Q survives a creased or smudged paper ticket.
 """
 
+from __future__ import annotations
+
 from urllib.parse import urljoin
 
 import qrcode
 import qrcode.image.svg
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from qrcode.compat.etree import ET
 from qrcode.constants import ERROR_CORRECT_Q
 
@@ -17,7 +20,9 @@ from qrcode.constants import ERROR_CORRECT_Q
 QUIET_ZONE = 4
 
 
-def ticket_url(token, *, request=None, base_url=None):
+def ticket_url(
+    token: str, *, request: HttpRequest | None = None, base_url: str | None = None
+) -> str:
     """The ticket page's absolute URL: from the request, or from an explicit site base URL."""
     path = reverse("attendance:ticket", args=[token])
     if request is not None:
@@ -27,7 +32,7 @@ def ticket_url(token, *, request=None, base_url=None):
     return urljoin(base_url, path)
 
 
-def qr_svg(data, *, label):
+def qr_svg(data: str, *, label: object) -> SafeString:
     """`data` as an inline <svg> with an accessible name; size it with CSS (it has a viewBox)."""
     code = qrcode.QRCode(
         error_correction=ERROR_CORRECT_Q,

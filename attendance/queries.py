@@ -1,6 +1,9 @@
 """Read side of attendance: what the venue scanner and the ticket pages show. Bounded queries."""
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
 from django.utils import timezone
@@ -15,13 +18,13 @@ from residents.normalize import normalize_kana, normalize_name
 _TICKET_RELATED = ("booking__session__course", "booking__session__venue", "booking__resident")
 
 
-def ticket_by_token(token):
+def ticket_by_token(token: str | None) -> Ticket | None:
     """The ticket (valid or revoked) with its booking, session, venue and resident, or None.
 
     Anything that cannot be a token (too long, other characters) is answered without a query.
     """
     token = (token or "").strip().upper()
-    if not token or len(token) > Ticket._meta.get_field("token").max_length:
+    if not token or len(token) > (Ticket._meta.get_field("token").max_length or 0):
         return None
     if not set(token) <= set(TOKEN_ALPHABET):
         return None
@@ -48,7 +51,9 @@ _ROSTER_RANK = Case(
 )
 
 
-def venue_sessions_today(scope, *, day=None):
+def venue_sessions_today(
+    scope: Iterable[int] | None, *, day: datetime.date | None = None
+) -> list[Session]:
     """The sessions of one Asia/Tokyo day at the venues in `scope` (None = every venue),
     with `booked`, `checked_in` and `waiting`, course and venue loaded: one query."""
     day = day or timezone.localdate()
@@ -65,12 +70,12 @@ def venue_sessions_today(scope, *, day=None):
     return list(sessions.order_by("starts_at", "venue__name", "pk"))
 
 
-def venue_session(pk):
+def venue_session(pk: int) -> Session:
     """One session with its counts, course and venue; raises Session.DoesNotExist."""
     return Session.objects.annotate(**_VENUE_COUNTS).select_related("course", "venue").get(pk=pk)
 
 
-def venue_roster(session_id, *, search=""):
+def venue_roster(session_id: int, *, search: str = "") -> list[Booking]:
     """The session's bookings for the venue roster, residents loaded, in one query.
 
     Each booking carries `checkin_id` and `checkin_at` of its current check-in (for the undo

@@ -1,5 +1,10 @@
 """Tickets: the token a booking is shown and scanned by."""
 
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -7,24 +12,30 @@ from django.utils.translation import gettext as _
 
 from attendance.models import Ticket
 from attendance.qr import ticket_url
-from classes.booking import CANCELLABLE_STATUSES, BookingError, booking_cancel
+from classes.booking import CANCELLABLE_STATUSES, BookingError, ChangeOutcome, booking_cancel
+from classes.hooks import TicketFor
 from classes.models import Booking, BookingStatus, CancelReason, SessionStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from accounts.access import Actor
 
 
 class TicketError(Exception):
     """A ticket rule said no; `message` is fit to show the user (or the resident)."""
 
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
 
 
-def _actor(user):
+def _actor(user: Actor) -> User | None:
     return user if user is not None and user.is_authenticated else None
 
 
-def ticket_issue(*, booking_id, user=None):
+def ticket_issue(*, booking_id: int, user: Actor = None) -> Ticket:
     """The booking's valid ticket, created on first need. Safe to call again at any time."""
     ticket = Ticket.objects.filter(booking_id=booking_id, revoked_at__isnull=True).first()
     if ticket is not None:
@@ -38,7 +49,7 @@ def ticket_issue(*, booking_id, user=None):
 
 
 @transaction.atomic
-def ticket_reissue(*, booking_id, user, now=None):
+def ticket_reissue(*, booking_id: int, user: Actor, now: datetime.datetime | None = None) -> Ticket:
     """Replace the booking's ticket: the old token stops working (scans say `revoked`)."""
     now = now or timezone.now()
     try:
@@ -55,7 +66,7 @@ def ticket_reissue(*, booking_id, user, now=None):
     return Ticket.objects.create(booking_id=booking_id, issued_by=_actor(user), issued_at=now)
 
 
-def ticket_can_cancel(ticket, now=None):
+def ticket_can_cancel(ticket: Ticket, now: datetime.datetime | None = None) -> bool:
     """Whether the resident may still cancel from the ticket page: a valid ticket, a booking
     or waitlist place not yet used, and a session that is on and has not begun."""
     now = now or timezone.now()
@@ -69,7 +80,7 @@ def ticket_can_cancel(ticket, now=None):
     )
 
 
-def ticket_cancel(*, ticket_id, now=None):
+def ticket_cancel(*, ticket_id: int, now: datetime.datetime | None = None) -> ChangeOutcome:
     """The resident cancels their booking from the ticket page (no account: the token is the
     key). A freed seat is offered to the waitlist; returns classes.booking.ChangeOutcome."""
     now = now or timezone.now()
@@ -97,7 +108,7 @@ def ticket_cancel(*, ticket_id, now=None):
         raise TicketError(error.message, error.code) from None
 
 
-def ticket_link_for(event):
+def ticket_link_for(event: TicketFor) -> str:
     """classes.hooks.ticket_link listener: the booking's ticket page as an absolute address for
     an SMS (the ticket is issued on first need)."""
     ticket = ticket_issue(booking_id=event.booking_id)

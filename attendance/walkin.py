@@ -6,8 +6,13 @@ seated over capacity only with a reason, which goes into the booking's history);
 goes through the one check-in service.
 """
 
+from __future__ import annotations
+
+import datetime
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,9 +23,13 @@ from attendance.checkin import CheckInOutcome, checkin_redeem, checkin_replay
 from attendance.models import CheckIn
 from attendance.tickets import ticket_issue
 from classes.booking import BookingError, booking_cancel, booking_create, offer_accept
-from classes.models import BookingStatus
+from classes.models import Booking, BookingStatus
 from residents.models import Resident
+from residents.queries import resident_duplicates
 from residents.services import resident_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Shown next to the reason field: the form asks for it only when it is needed.
 FULL_MESSAGE = gettext_lazy(
@@ -40,7 +49,7 @@ NEW_RESIDENT_FIELDS = (
 class WalkInError(Exception):
     """The walk-in could not be checked in; `message` is fit to show the user."""
 
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -53,22 +62,57 @@ class WalkInOutcome:
     resident_created: bool = False
 
 
+class PossibleDuplicate(WalkInError):
+    """The newcomer may already be registered: staff choose one of `residents`, or confirm
+    (`confirm_new`) that this is someone else before a new record is made."""
+
+    def __init__(self, residents: list[Resident]) -> None:
+        super().__init__(
+            _(
+                "Someone with the same reading or phone is already registered. "
+                "If it is this person, choose them below; if not, tick the box."
+            ),
+            "possible_duplicate",
+        )
+        self.residents = residents
+
+
+def possible_duplicates(new_resident: Mapping[str, str]) -> list[Resident]:
+    """Registered residents a newcomer may be: the same reading, or the same phone number (a
+    walk-in gives no birth year, so the reading alone is enough to ask)."""
+    return resident_duplicates(
+        family_name_kana=new_resident.get("family_name_kana", ""),
+        given_name_kana=new_resident.get("given_name_kana", ""),
+        birth_year=None,
+        phones=[new_resident.get("phone_mobile"), new_resident.get("phone_home")],
+    )
+
+
 class _AlreadyDone(Exception):
     """The same form was sent twice at once and the other request won: undo ours."""
 
-    def __init__(self, outcome):
+    def __init__(self, outcome: CheckInOutcome) -> None:
         self.outcome = outcome
 
 
-def walkin_replay(nonce):
+def _answered(outcome: CheckInOutcome) -> WalkInOutcome:
+    """A walk-in's answer from its check-in, which is always of a booking."""
+    booking = outcome.booking
+    assert booking is not None
+    return WalkInOutcome(outcome, booking.resident)
+
+
+def walkin_replay(nonce: uuid.UUID) -> WalkInOutcome | None:
     """The answer to a walk-in form already sent with this nonce, or None."""
     outcome = checkin_replay(nonce)
     if outcome is None or outcome.checkin.channel != CheckIn.Channel.WALK_IN:
         return None
-    return WalkInOutcome(outcome, outcome.booking.resident)
+    return _answered(outcome)
 
 
-def _seat(*, session_id, resident, reason, user, now):
+def _seat(
+    *, session_id: int, resident: Resident, reason: str, user: User, now: datetime.datetime
+) -> Booking:
     """A booking with a seat for the walk-in, or WalkInError. Runs inside the transaction."""
     outcome = booking_create(
         session_id=session_id,
@@ -99,17 +143,20 @@ def _seat(*, session_id, resident, reason, user, now):
 
 def walkin_checkin(
     *,
-    session_id,
-    resident_id=None,
-    new_resident=None,
-    over_capacity_reason="",
-    device,
-    nonce,
-    user,
-    now=None,
-):
+    session_id: int,
+    resident_id: int | None = None,
+    new_resident: Mapping[str, str] | None = None,
+    over_capacity_reason: str = "",
+    confirm_new: bool = False,
+    device: str,
+    nonce: uuid.UUID | str | None,
+    user: User,
+    now: datetime.datetime | None = None,
+) -> WalkInOutcome:
     """Book and check in someone who came without a seat: an existing resident (`resident_id`)
-    or a new one (`new_resident`, a dict of NEW_RESIDENT_FIELDS).
+    or a new one (`new_resident`, a dict of NEW_RESIDENT_FIELDS). A new one who may already be
+    registered raises PossibleDuplicate unless staff have confirmed (`confirm_new`) that this
+    is someone else.
 
     `nonce` identifies the form that was sent: sent twice, the first answer comes back and
     nothing is registered or booked twice.
@@ -127,6 +174,10 @@ def walkin_checkin(
         earlier = walkin_replay(nonce)
         if earlier is not None:
             return earlier
+    if new_resident is not None and not confirm_new:
+        duplicates = possible_duplicates(new_resident)
+        if duplicates:
+            raise PossibleDuplicate(duplicates)
     try:
         with transaction.atomic():
             return _walk_in(
@@ -140,14 +191,24 @@ def walkin_checkin(
                 now=now,
             )
     except _AlreadyDone as done:
-        return WalkInOutcome(done.outcome, done.outcome.booking.resident)
+        return _answered(done.outcome)
     except BookingError as error:
         raise WalkInError(error.message, error.code) from error
 
 
-def _walk_in(*, session_id, resident_id, new_resident, reason, device, nonce, user, now):
+def _walk_in(
+    *,
+    session_id: int,
+    resident_id: int | None,
+    new_resident: Mapping[str, str] | None,
+    reason: str,
+    device: str,
+    nonce: uuid.UUID | None,
+    user: User,
+    now: datetime.datetime,
+) -> WalkInOutcome:
     created = new_resident is not None
-    if created:
+    if new_resident is not None:
         unknown = set(new_resident) - set(NEW_RESIDENT_FIELDS)
         if unknown:
             raise TypeError(f"Not a walk-in field: {', '.join(sorted(unknown))}")
@@ -155,9 +216,11 @@ def _walk_in(*, session_id, resident_id, new_resident, reason, device, nonce, us
             user=user, note=_("Registered at the venue as a walk-in"), **new_resident
         )
     else:
-        resident = Resident.objects.filter(pk=resident_id).first()
-        if resident is None:
+        assert resident_id is not None  # walkin_checkin takes one or the other
+        found = Resident.objects.filter(pk=resident_id).first()
+        if found is None:
             raise WalkInError(_("This resident is not registered."), "unknown_resident")
+        resident = found
     booking = _seat(session_id=session_id, resident=resident, reason=reason, user=user, now=now)
     ticket = ticket_issue(booking_id=booking.pk, user=user)
     outcome = checkin_redeem(

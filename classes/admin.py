@@ -104,8 +104,8 @@ class BookingEventInline(admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "reason", "note", "actor"]
-    readonly_fields = fields
+    readonly_fields = ("at", "from_status", "to_status", "reason", "note", "actor")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -8,9 +8,13 @@ Functions that free or offer seats return the bookings that were offered a seat,
 (a view today, a notification task later) can tell those residents.
 """
 
+from __future__ import annotations
+
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -31,7 +35,11 @@ from classes.models import (
     Session,
     SessionStatus,
 )
+from residents.hooks import ResidentMerge
 from residents.models import Resident
+
+if TYPE_CHECKING:
+    from accounts.access import Actor
 
 # Statuses a booking can still be cancelled from.
 CANCELLABLE_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
@@ -40,7 +48,7 @@ CANCELLABLE_STATUSES = (BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingS
 class BookingError(Exception):
     """A booking rule said no; `message` is fit to show the user."""
 
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -56,10 +64,10 @@ class BookingOutcome:
 @dataclass(frozen=True)
 class ChangeOutcome:
     booking: Booking
-    offered: list = field(default_factory=list)
+    offered: list[Booking] = field(default_factory=list)
 
 
-def request_key_for(form_nonce, *parts):
+def request_key_for(form_nonce: object, *parts: object) -> uuid.UUID | None:
     """One key per (form shown, thing booked): a double click or a retried POST repeats it."""
     try:
         namespace = uuid.UUID(str(form_nonce))
@@ -71,7 +79,9 @@ def request_key_for(form_nonce, *parts):
 # --- helpers inside a transaction --------------------------------------------------------------
 
 
-def _record(booking, from_status, reason, user, note=""):
+def _record(
+    booking: Booking, from_status: str | None, reason: str, user: Actor, note: str = ""
+) -> None:
     BookingEvent.objects.create(
         booking=booking,
         from_status=from_status or "",
@@ -83,7 +93,7 @@ def _record(booking, from_status, reason, user, note=""):
     _announce(booking, from_status, reason)
 
 
-def _change(booking, from_status, reason):
+def _change(booking: Booking, from_status: str | None, reason: str) -> hooks.BookingChange:
     return hooks.BookingChange(
         booking_id=booking.pk,
         session_id=booking.session_id,
@@ -94,11 +104,11 @@ def _change(booking, from_status, reason):
     )
 
 
-def _announce(booking, from_status, reason):
+def _announce(booking: Booking, from_status: str | None, reason: str) -> None:
     hooks.booking_changed.announce(_change(booking, from_status, reason))
 
 
-def _lock_session(session_id):
+def _lock_session(session_id: int) -> Session:
     try:
         return (
             Session.objects.select_for_update().select_related("course", "venue").get(pk=session_id)
@@ -107,7 +117,7 @@ def _lock_session(session_id):
         raise BookingError(_("This session no longer exists."), "unknown_session") from None
 
 
-def _lock_resident(resident_id):
+def _lock_resident(resident_id: int) -> Resident:
     try:
         resident = Resident.objects.select_for_update().get(pk=resident_id)
     except Resident.DoesNotExist:
@@ -120,12 +130,12 @@ def _lock_resident(resident_id):
     return resident
 
 
-def _session_label(session):
+def _session_label(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     return f"{date_format(start, 'SHORT_DATE_FORMAT')} {start:%H:%M} {session.course.title}"
 
 
-def _check_bookable(session, now, *, walk_in=False):
+def _check_bookable(session: Session, now: datetime.datetime, *, walk_in: bool = False) -> None:
     if session.status == SessionStatus.CANCELLED:
         raise BookingError(_("This session has been cancelled."), "session_cancelled")
     # At the venue, someone may still join a session that has begun.
@@ -136,7 +146,7 @@ def _check_bookable(session, now, *, walk_in=False):
         )
 
 
-def _bookings_at_same_time(resident, session):
+def _bookings_at_same_time(resident: Resident, session: Session) -> list[Booking]:
     """The resident's active bookings overlapping this session, this session's own included."""
     return list(
         Booking.objects.filter(
@@ -148,7 +158,7 @@ def _bookings_at_same_time(resident, session):
     )
 
 
-def _refuse_overlap(same_time, session):
+def _refuse_overlap(same_time: Iterable[Booking], session: Session) -> None:
     clash = next((b for b in same_time if b.session_id != session.pk), None)
     if clash:
         raise BookingError(
@@ -158,7 +168,7 @@ def _refuse_overlap(same_time, session):
         )
 
 
-def _seat_counts(session):
+def _seat_counts(session: Session) -> tuple[int, int]:
     """(seats taken, people waiting) in one query; the session must be locked."""
     counts = session.bookings.aggregate(
         taken=Count("pk", filter=Q(status__in=SEAT_STATUSES)),
@@ -167,12 +177,12 @@ def _seat_counts(session):
     return counts["taken"], counts["waiting"]
 
 
-def _offer_expiry(session, now):
+def _offer_expiry(session: Session, now: datetime.datetime) -> datetime.datetime:
     # Never hold a seat past the start of the session.
     return min(now + datetime.timedelta(hours=settings.BOOKING_OFFER_HOURS), session.starts_at)
 
 
-def _offer_free_seats(session, user, now):
+def _offer_free_seats(session: Session, user: Actor, now: datetime.datetime) -> list[Booking]:
     """Offer every free seat to the waitlist, first come first served. Session must be locked."""
     if session.status != SessionStatus.SCHEDULED or session.starts_at <= now:
         return []
@@ -191,7 +201,7 @@ def _offer_free_seats(session, user, now):
     return offered
 
 
-def waitlist_position(booking):
+def waitlist_position(booking: Booking) -> int | None:
     """1 for the first in line; None when the booking is not waiting."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
@@ -209,14 +219,14 @@ def waitlist_position(booking):
 @transaction.atomic
 def booking_create(
     *,
-    session_id,
-    resident_id,
-    user,
-    request_key=None,
-    now=None,
-    walk_in=False,
-    over_capacity_reason="",
-):
+    session_id: int,
+    resident_id: int,
+    user: Actor,
+    request_key: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+    walk_in: bool = False,
+    over_capacity_reason: str = "",
+) -> BookingOutcome:
     """Book a seat, or join the waitlist when the session is full.
 
     The same request twice (same request_key, or the same resident and session while the first
@@ -260,7 +270,14 @@ def booking_create(
 
 
 @transaction.atomic
-def series_book(*, series_id, resident_id, user, request_key=None, now=None):
+def series_book(
+    *,
+    series_id: int,
+    resident_id: int,
+    user: Actor,
+    request_key: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Booking]:
     """Book every remaining session of a series sold as a whole, or none of them."""
     now = now or timezone.now()
     try:
@@ -319,7 +336,7 @@ def series_book(*, series_id, resident_id, user, request_key=None, now=None):
     return sorted(bookings, key=lambda b: b.session.starts_at)
 
 
-def _lock_booking(booking_id):
+def _lock_booking(booking_id: int) -> tuple[Session, Booking]:
     try:
         session_id = Booking.objects.values_list("session_id", flat=True).get(pk=booking_id)
     except Booking.DoesNotExist:
@@ -332,7 +349,14 @@ def _lock_booking(booking_id):
 
 
 @transaction.atomic
-def booking_cancel(*, booking_id, user, reason=CancelReason.BY_STAFF, note="", now=None):
+def booking_cancel(
+    *,
+    booking_id: int,
+    user: Actor,
+    reason: str = CancelReason.BY_STAFF,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> ChangeOutcome:
     """Cancel a booking or a waitlist place; a freed seat is offered to the next in line."""
     now = now or timezone.now()
     session, booking = _lock_booking(booking_id)
@@ -354,13 +378,16 @@ def booking_cancel(*, booking_id, user, reason=CancelReason.BY_STAFF, note="", n
 
 
 @transaction.atomic
-def offer_accept(*, booking_id, user, now=None):
+def offer_accept(
+    *, booking_id: int, user: Actor, now: datetime.datetime | None = None
+) -> ChangeOutcome:
     """The resident takes the seat they were offered."""
     now = now or timezone.now()
     session, booking = _lock_booking(booking_id)
     if booking.status != BookingStatus.OFFERED:
         raise BookingError(_("There is no open offer on this booking."), "no_offer")
-    if booking.offer_expires_at <= now:
+    # An offer always has a deadline (booking_offer_has_expiry); None cannot happen.
+    if booking.offer_expires_at is None or booking.offer_expires_at <= now:
         raise BookingError(
             _("This offer has expired; the seat has moved on to the next person."), "offer_expired"
         )
@@ -371,7 +398,9 @@ def offer_accept(*, booking_id, user, now=None):
     return ChangeOutcome(booking, [])
 
 
-def _close_offer(session, booking, user, reason, now):
+def _close_offer(
+    session: Session, booking: Booking, user: Actor, reason: str, now: datetime.datetime
+) -> list[Booking]:
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = reason
     booking.offer_expires_at = None
@@ -381,7 +410,9 @@ def _close_offer(session, booking, user, reason, now):
 
 
 @transaction.atomic
-def offer_decline(*, booking_id, user, now=None):
+def offer_decline(
+    *, booking_id: int, user: Actor, now: datetime.datetime | None = None
+) -> ChangeOutcome:
     """The resident does not want the seat; it goes to the next in line."""
     now = now or timezone.now()
     session, booking = _lock_booking(booking_id)
@@ -391,7 +422,7 @@ def offer_decline(*, booking_id, user, now=None):
     return ChangeOutcome(booking, offered)
 
 
-def offers_expire(*, now=None, user=None):
+def offers_expire(*, now: datetime.datetime | None = None, user: Actor = None) -> list[Booking]:
     """Close offers whose time is up and pass their seats on. Safe to run again at any time.
 
     Returns the bookings newly offered a seat.
@@ -403,21 +434,26 @@ def offers_expire(*, now=None, user=None):
         with transaction.atomic():
             session, booking = _lock_booking(booking_id)
             # Another worker or the desk may have answered it meanwhile.
-            if booking.status != BookingStatus.OFFERED or booking.offer_expires_at > now:
+            expires = booking.offer_expires_at
+            if booking.status != BookingStatus.OFFERED or expires is None or expires > now:
                 continue
             offered += _close_offer(session, booking, user, CancelReason.OFFER_EXPIRED, now)
     return offered
 
 
 @transaction.atomic
-def session_offer_free_seats(*, session_id, user, now=None):
+def session_offer_free_seats(
+    *, session_id: int, user: Actor, now: datetime.datetime | None = None
+) -> list[Booking]:
     """After capacity grows, offer the new seats to the waitlist."""
     session = _lock_session(session_id)
     return _offer_free_seats(session, user, now or timezone.now())
 
 
 @transaction.atomic
-def session_cancel(*, session_id, user, reason, now=None):
+def session_cancel(
+    *, session_id: int, user: Actor, reason: str, now: datetime.datetime | None = None
+) -> list[Booking]:
     """Cancel a session and every booking on it.
 
     Returns the bookings whose people to contact, with their resident loaded and
@@ -442,7 +478,8 @@ def session_cancel(*, session_id, user, reason, now=None):
     )
     previous = {b.pk: b.status for b in affected}
     for booking in affected:
-        booking.previous_status = booking.status  # shown on the contact list
+        # Shown on the contact list, as classes.queries.session_contacts annotates it.
+        setattr(booking, "previous_status", booking.status)  # noqa: B010
         booking.status = BookingStatus.CANCELLED
         booking.cancel_reason = CancelReason.SESSION_CANCELLED
         booking.offer_expires_at = None
@@ -470,14 +507,16 @@ def session_cancel(*, session_id, user, reason, now=None):
     return affected
 
 
-def bookings_merge(merge):
+def bookings_merge(merge: ResidentMerge) -> None:
     """residents.hooks.resident_merging listener: move the bookings of the record merged away
     without breaking one booking per session."""
     bookings_move_to_resident(keep=merge.keep, remove=merge.remove, user=merge.user)
 
 
 @transaction.atomic
-def bookings_move_to_resident(*, keep, remove, user, now=None):
+def bookings_move_to_resident(
+    *, keep: Resident, remove: Resident, user: Actor, now: datetime.datetime | None = None
+) -> list[Booking]:
     """Re-point a merged-away resident's bookings; where both hold the same session, keep one."""
     now = now or timezone.now()
     session_ids = sorted(

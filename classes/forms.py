@@ -190,7 +190,7 @@ class SeriesForm(forms.Form):
     )
     nth_week = forms.TypedChoiceField(
         label=_("Week of the month"),
-        choices=[("", _("(only for monthly series)"))] + NTH_WEEK_CHOICES,
+        choices=[("", _("(only for monthly series)")), *NTH_WEEK_CHOICES],
         coerce=int,
         empty_value=None,
         required=False,

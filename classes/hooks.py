@@ -4,9 +4,9 @@ mechanism and its two timings). Classes imports none of the listeners.
 After commit, each listener run by a task and retried until done:
 - `booking_changed` (BookingChange) — every booking state change, one event per BookingEvent.
   Listeners: classes.notify.booking_changed (confirmation, offer or cancellation notice to the
-  resident); volunteers.services.booking_changed (the session's assistant count).
+  resident); volunteers.listeners.booking_changed (the session's assistant count).
 - `session_cancelled` (SessionCancelled) — a session called off, with or without bookings.
-  Listener: volunteers.services.session_cancelled (its shifts end, volunteers are told).
+  Listener: volunteers.listeners.session_cancelled (its shifts end, volunteers are told).
 - `session_moved` (SessionMoved) — a coming session's date, time or venue changed.
   Listeners: classes.notify.session_moved (residents holding or offered a seat);
   volunteers.notify.session_moved (volunteers on its shifts).

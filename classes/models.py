@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+import datetime
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
@@ -29,7 +34,7 @@ class Partner(models.Model):
         verbose_name_plural = _("partner organisations")
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -62,7 +67,7 @@ class Venue(models.Model):
         verbose_name_plural = _("venues")
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -105,7 +110,7 @@ class Course(models.Model):
         verbose_name_plural = _("courses")
         ordering = ["category", "title"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -163,11 +168,11 @@ class Series(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def weekday_name(self):
+    def weekday_name(self) -> str:
         return WEEKDAYS[self.weekday]
 
 
@@ -186,7 +191,7 @@ class SeriesPart(models.Model):
             models.UniqueConstraint(fields=["series", "position"], name="series_part_position")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.series} #{self.position + 1}: {self.course}"
 
 
@@ -210,7 +215,7 @@ class SeriesException(models.Model):
             models.UniqueConstraint(fields=["series", "date"], name="series_exception_once_a_day")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.series} {self.date} {self.action}"
 
 
@@ -248,7 +253,7 @@ class ConsultationDay(models.Model):
             models.CheckConstraint(condition=Q(desks__gte=1), name="consultation_desks_min"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.course} {self.venue} {self.date}"
 
 
@@ -278,18 +283,18 @@ SEAT_STATUSES = (
 ACTIVE_STATUSES = (*SEAT_STATUSES, BookingStatus.WAITLISTED)
 
 
-class SessionQuerySet(models.QuerySet):
-    def with_seats(self):
+class SessionQuerySet(models.QuerySet["Session"]):
+    def with_seats(self) -> Self:
         """Annotate `seats_taken`, `waitlisted` and `seats_left` in the same query."""
         return self.annotate(
             seats_taken=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)),
             waitlisted=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
         ).annotate(seats_left=F("capacity") - F("seats_taken"))
 
-    def upcoming(self, now=None):
+    def upcoming(self, now: datetime.datetime | None = None) -> Self:
         return self.filter(starts_at__gte=now or timezone.now())
 
-    def open_for_booking(self, now=None):
+    def open_for_booking(self, now: datetime.datetime | None = None) -> Self:
         return self.upcoming(now).filter(status=SessionStatus.SCHEDULED)
 
 
@@ -330,6 +335,9 @@ class Session(models.Model):
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     objects = SessionQuerySet.as_manager()
+    # What session_update did, for the page that follows (classes.scheduling).
+    offered: list[Booking]
+    moved: bool
 
     class Meta:
         verbose_name = _("session")
@@ -346,12 +354,12 @@ class Session(models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_min"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
         return f"{self.course} {local:%Y-%m-%d %H:%M} {self.venue}"
 
     @property
-    def is_cancelled(self):
+    def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
 
 
@@ -363,11 +371,11 @@ class CancelReason(models.TextChoices):
     OFFER_EXPIRED = "offer_expired", _("Offered seat not taken in time")
 
 
-class BookingQuerySet(models.QuerySet):
-    def active(self):
+class BookingQuerySet(models.QuerySet["Booking"]):
+    def active(self) -> Self:
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def holding_seats(self):
+    def holding_seats(self) -> Self:
         return self.filter(status__in=SEAT_STATUSES)
 
 
@@ -431,11 +439,11 @@ class Booking(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.number} {self.resident_id}@{self.session_id} {self.status}"
 
     @property
-    def number(self):
+    def number(self) -> str:
         """The booking number read out to the caller."""
         return f"{self.pk:06d}" if self.pk else ""
 
@@ -458,5 +466,5 @@ class BookingEvent(models.Model):
         verbose_name_plural = _("booking history")
         ordering = ["at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.booking_id}: {self.from_status} -> {self.to_status}"

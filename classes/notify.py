@@ -9,19 +9,25 @@ who asked not to be contacted. Every message has an idempotency key, so running 
 again never sends twice. Notifications does the logging, quiet hours, sending and retries.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from classes import hooks
 from classes.booking import BookingError, booking_cancel, offer_accept, offer_decline
-from classes.models import Booking, BookingStatus, CancelReason, SessionStatus
-from notifications.hooks import AnswerError
-from notifications.models import Channel, Purpose
+from classes.hooks import BookingChange, SessionMoved
+from classes.models import Booking, BookingStatus, CancelReason, Session, SessionStatus
+from notifications.hooks import AnswerError, Reply, Unreached
+from notifications.models import Call, Channel, Message, Purpose
 from notifications.services import CallSpec, MessageSpec, calls_add, messages_queue
-from residents.models import Contact
+from residents.models import Contact, Resident
 from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
 
 logger = logging.getLogger(__name__)
@@ -32,17 +38,17 @@ SIGNATURE = "【つなぐ】"
 # --- the ticket link ---------------------------------------------------------------------------
 
 
-def ticket_link(booking_id):
+def ticket_link(booking_id: int) -> str:
     """The ticket page's address. Tickets belong to attendance, which builds on classes: it
     answers the `classes.hooks.ticket_link` hook."""
     links = hooks.ticket_link.announce(hooks.TicketFor(booking_id=booking_id))
-    return links[0] if links else ""
+    return str(links[0]) if links else ""
 
 
 # --- channel and texts -------------------------------------------------------------------------
 
 
-def route(resident):
+def route(resident: Resident) -> tuple[str, str] | None:
     """(channel, E.164 number) for a message, ("call", number or "") for the call list, or
     None when the resident is not to be contacted."""
     if resident.preferred_contact == Contact.NONE or resident.merged_into_id:
@@ -51,18 +57,18 @@ def route(resident):
     home = parse_phone(resident.phone_home)
     if resident.preferred_contact == Contact.SMS and mobile and is_mobile(mobile):
         return Channel.SMS, to_e164(mobile)
-    if resident.preferred_contact == Contact.VOICE and (mobile or home):
-        return Channel.VOICE, to_e164(mobile or home)
     number = mobile or home
+    if resident.preferred_contact == Contact.VOICE and number:
+        return Channel.VOICE, to_e164(number)
     return "call", to_e164(number) if number else ""
 
 
-def when(session):
+def when(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     return f"{start.month}月{start.day}日（{WEEKDAYS_JA[start.weekday()]}）{start:%H:%M}"
 
 
-def spoken_when(session):
+def spoken_when(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     minutes = f"{start.minute}分" if start.minute else ""
     return (
@@ -71,17 +77,17 @@ def spoken_when(session):
     )
 
 
-def _deadline(booking):
+def _deadline(booking: Booking) -> str:
     until = timezone.localtime(booking.offer_expires_at)
     return f"{until.month}月{until.day}日 {until:%H:%M}"
 
 
-def _link_line(booking):
+def _link_line(booking: Booking) -> str:
     link = ticket_link(booking.pk)
     return f" 受講票: {link}" if link else ""
 
 
-def _texts(purpose, booking):
+def _texts(purpose: str, booking: Booking) -> tuple[str, str, str]:
     """(SMS text, spoken text, call-list script) for a booking."""
     session = booking.session
     course, venue = session.course.title, session.venue.name
@@ -154,9 +160,17 @@ def _texts(purpose, booking):
     return sms, spoken, script
 
 
-def _plan(bookings, purpose, key_for, *, now, sms_only=False):
+def _plan(
+    bookings: Iterable[Booking],
+    purpose: str,
+    key_for: Callable[[Booking], str],
+    *,
+    now: datetime.datetime,
+    sms_only: bool = False,
+) -> tuple[list[Message], list[Call]]:
     """Messages and call-list lines for `bookings` (resident, session, course, venue loaded)."""
-    messages, calls = [], []
+    messages: list[MessageSpec] = []
+    calls: list[CallSpec] = []
     today = timezone.localdate(now)
     for booking in bookings:
         resident = booking.resident
@@ -191,7 +205,16 @@ def _plan(bookings, purpose, key_for, *, now, sms_only=False):
     return messages_queue(messages, now=now), calls_add(calls)
 
 
-def _call(purpose, booking, number, script, key, *, day, about=None):
+def _call(
+    purpose: str,
+    booking: Booking,
+    number: str,
+    script: str,
+    key: str,
+    *,
+    day: datetime.date,
+    about: dict[str, Any] | None = None,
+) -> CallSpec:
     resident = booking.resident
     return CallSpec(
         day=day,
@@ -207,7 +230,7 @@ def _call(purpose, booking, number, script, key, *, day, about=None):
     )
 
 
-def _bookings(**filters):
+def _bookings(**filters: Any) -> QuerySet[Booking]:
     return Booking.objects.filter(**filters).select_related(
         "resident", "session__course", "session__venue"
     )
@@ -216,7 +239,9 @@ def _bookings(**filters):
 # --- what is sent ------------------------------------------------------------------------------
 
 
-def booking_confirmation(*, booking_id, now=None):
+def booking_confirmation(
+    *, booking_id: int, now: datetime.datetime | None = None
+) -> tuple[list[Message], list[Call]]:
     """SMS with the ticket link, for residents who prefer SMS."""
     now = now or timezone.now()
     # A walk-in booked at the venue, once the session has begun, needs no message.
@@ -226,7 +251,9 @@ def booking_confirmation(*, booking_id, now=None):
     )
 
 
-def offer_notice(*, booking_id, now=None):
+def offer_notice(
+    *, booking_id: int, now: datetime.datetime | None = None
+) -> tuple[list[Message], list[Call]]:
     now = now or timezone.now()
     bookings = _bookings(pk=booking_id, status=BookingStatus.OFFERED)
     return _plan(
@@ -237,7 +264,9 @@ def offer_notice(*, booking_id, now=None):
     )
 
 
-def session_cancelled_notice(*, booking_id, now=None):
+def session_cancelled_notice(
+    *, booking_id: int, now: datetime.datetime | None = None
+) -> tuple[list[Message], list[Call]]:
     now = now or timezone.now()
     bookings = _bookings(pk=booking_id, cancel_reason=CancelReason.SESSION_CANCELLED)
     return _plan(
@@ -245,7 +274,9 @@ def session_cancelled_notice(*, booking_id, now=None):
     )
 
 
-def session_moved_notice(*, session_id, now=None):
+def session_moved_notice(
+    *, session_id: int, now: datetime.datetime | None = None
+) -> tuple[list[Message], list[Call]]:
     """A coming session's date, time or venue changed: everyone holding or offered a seat hears
     the new ones (once per new date, time and venue)."""
     now = now or timezone.now()
@@ -266,7 +297,9 @@ def session_moved_notice(*, session_id, now=None):
     )
 
 
-def day_before_reminders(*, now=None):
+def day_before_reminders(
+    *, now: datetime.datetime | None = None
+) -> tuple[list[Message], list[Call]]:
     """Remind everyone booked for tomorrow's sessions (Asia/Tokyo), by their channel."""
     now = now or timezone.now()
     tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
@@ -284,12 +317,12 @@ def day_before_reminders(*, now=None):
     )
 
 
-def session_moved(event):
+def session_moved(event: SessionMoved) -> None:
     """classes.hooks.session_moved listener."""
     session_moved_notice(session_id=event.session_id)
 
 
-def booking_changed(change):
+def booking_changed(change: BookingChange) -> None:
     """classes.hooks.booking_changed listener: tell the resident what changed, by their
     channel."""
     if change.reason in ("booked", "offer_accepted"):
@@ -312,7 +345,7 @@ ANSWERED_PURPOSES = frozenset(
 )
 
 # What must still hold for a purpose's message to be worth a phone call from staff.
-_STILL_DUE = {
+_STILL_DUE: dict[str, dict[str, Any]] = {
     Purpose.REMINDER: {"status": BookingStatus.BOOKED},
     Purpose.OFFER: {"status": BookingStatus.OFFERED},
     Purpose.SESSION_CANCELLED: {"cancel_reason": CancelReason.SESSION_CANCELLED},
@@ -320,7 +353,7 @@ _STILL_DUE = {
 }
 
 
-def call_unreached(unreached, *, now=None):
+def call_unreached(unreached: Unreached, *, now: datetime.datetime | None = None) -> list[Call]:
     """notifications.hooks.unreached listener: a reminder, offer or cancellation notice that did
     not reach the resident (a call nobody answered, an SMS the network could not deliver, one
     that could not be sent) becomes a line on today's call list, so that a person phones
@@ -344,13 +377,14 @@ def call_unreached(unreached, *, now=None):
         for booking in bookings
         if route(booking.resident) is not None  # not since asked not to be contacted
     ]
-    return calls_add(calls)
+    added: list[Call] = calls_add(calls)
+    return added
 
 
 # --- answers: a key pressed in a call, an outcome on the call list -----------------------------
 
 
-def answer_booking(reply):
+def answer_booking(reply: Reply) -> None:
     """notifications.hooks.answer listener: 1 = confirm (takes an offered seat), 2 = cancel
     (declines an offer, or cancels the booking and frees the seat for the waitlist)."""
     if reply.booking_id is None:

@@ -1,8 +1,12 @@
 """Read-side functions for sessions: lists, rosters and planning overviews. Bounded queries."""
 
-import datetime
+from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any, TypedDict
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from classes.models import (
@@ -12,26 +16,28 @@ from classes.models import (
     BookingEvent,
     BookingStatus,
     CancelReason,
+    ConsultationDay,
     DeviceOS,
     Series,
     Session,
     SessionStatus,
 )
 from classes.scheduling import local_datetime
+from residents.models import Resident
 
 
 def sessions_filtered(
     *,
-    date_from=None,
-    date_to=None,
-    venue_ids=None,
-    course_id=None,
-    category=None,
-    device_os=None,
-    seats_left_only=False,
-    include_cancelled=False,
-    scope=None,
-):
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    venue_ids: Iterable[int] | None = None,
+    course_id: int | None = None,
+    category: str | None = None,
+    device_os: str | None = None,
+    seats_left_only: bool = False,
+    include_cancelled: bool = False,
+    scope: Iterable[int] | None = None,
+) -> QuerySet[Session]:
     """Sessions with `seats_taken`, `waitlisted` and `seats_left`, course and venue loaded.
 
     Dates are Asia/Tokyo calendar days, both ends included. `device_os` keeps courses for that
@@ -52,7 +58,7 @@ def sessions_filtered(
     if device_os and device_os != DeviceOS.ANY:
         sessions = sessions.filter(course__device_os__in=[device_os, DeviceOS.ANY])
     if seats_left_only:
-        sessions = sessions.filter(seats_left__gt=0)
+        sessions = sessions.filter(Q(seats_left__gt=0))  # a with_seats annotation
     if not include_cancelled:
         sessions = sessions.exclude(status=SessionStatus.CANCELLED)
     if scope is not None:
@@ -60,7 +66,7 @@ def sessions_filtered(
     return sessions.order_by("starts_at", "pk")
 
 
-def session_with_seats(pk):
+def session_with_seats(pk: int) -> Session:
     """One session with its seat counts, course and venue; raises Session.DoesNotExist."""
     return Session.objects.with_seats().select_related("course", "venue", "series").get(pk=pk)
 
@@ -75,7 +81,7 @@ _ROSTER_RANK = Case(
 )
 
 
-def session_roster(session, *, include_cancelled=False):
+def session_roster(session: Session, *, include_cancelled: bool = False) -> QuerySet[Booking]:
     """The session's bookings with residents: seats first, then the waitlist in order."""
     bookings = session.bookings.select_related("resident")
     if not include_cancelled:
@@ -83,7 +89,7 @@ def session_roster(session, *, include_cancelled=False):
     return bookings.annotate(roster_rank=_ROSTER_RANK).order_by("roster_rank", "created_at", "pk")
 
 
-def session_contacts(session):
+def session_contacts(session: Session) -> QuerySet[Booking]:
     """People to tell that a session was cancelled, with the status they had before
     (`previous_status`), taken from the booking history."""
     before = BookingEvent.objects.filter(
@@ -99,7 +105,7 @@ def session_contacts(session):
     )
 
 
-def series_overview():
+def series_overview() -> QuerySet[Series]:
     """Series with their number of sessions, booked seats and first and last dates."""
     return (
         Series.objects.select_related("venue")
@@ -117,20 +123,20 @@ def series_overview():
     )
 
 
-def series_sessions(series):
+def series_sessions(series: Series) -> QuerySet[Session]:
     return (
         series.sessions.with_seats().select_related("course", "venue").order_by("starts_at", "pk")
     )
 
 
-def consultation_slots(day):
+def consultation_slots(day: ConsultationDay) -> QuerySet[Session]:
     return day.slots.with_seats().select_related("course", "venue").order_by("starts_at", "pk")
 
 
 # --- The booking desk ----------------------------------------------------------------------
 
 
-def sessions_for_desk(filters):
+def sessions_for_desk(filters: dict[str, Any]) -> QuerySet[Session]:
     """Upcoming sessions open for booking, filtered as on the desk, with seat counts."""
     now = timezone.now()
     return (
@@ -140,16 +146,16 @@ def sessions_for_desk(filters):
     )
 
 
-def session_for_desk(session_id):
+def session_for_desk(session_id: str | int | None) -> Session | None:
     """The session the desk was sent to book (from a session page), if it is still bookable."""
     try:
-        pk = int(session_id)
+        pk = int(session_id or "")  # whatever the URL carried
     except (TypeError, ValueError):
         return None
     return sessions_for_desk({}).filter(pk=pk).first()
 
 
-def sessions_booked_by(resident, sessions):
+def sessions_booked_by(resident: Resident, sessions: Iterable[Session]) -> dict[int, str]:
     """{session id: booking status} of the resident's active bookings among these sessions."""
     return dict(
         resident.bookings.filter(
@@ -158,7 +164,13 @@ def sessions_booked_by(resident, sessions):
     )
 
 
-def resident_bookings(resident, *, past_limit=10):
+class ResidentBookings(TypedDict):
+    upcoming: Sequence[Booking]
+    past: Sequence[Booking]
+    no_shows: int
+
+
+def resident_bookings(resident: Resident, *, past_limit: int = 10) -> ResidentBookings:
     """The resident's upcoming bookings (with waitlist positions), recent past ones, and
     their no-show count: what the desk needs while the caller is on the line."""
     now = timezone.now()
@@ -196,7 +208,7 @@ def resident_bookings(resident, *, past_limit=10):
     return {"upcoming": upcoming, "past": past, "no_shows": no_shows}
 
 
-def booking_for_readback(pk):
+def booking_for_readback(pk: int) -> Booking | None:
     return (
         Booking.objects.select_related("resident", "session__course", "session__venue")
         .filter(pk=pk)
@@ -204,7 +216,7 @@ def booking_for_readback(pk):
     )
 
 
-def series_bookings_of(booking):
+def series_bookings_of(booking: Booking) -> list[Booking]:
     """All bookings made together with this one when a series was booked as a whole."""
     if booking.series_id is None:
         return []
@@ -219,7 +231,7 @@ def series_bookings_of(booking):
     )
 
 
-def open_offers():
+def open_offers() -> QuerySet[Booking]:
     """Seats offered to waitlisted residents and not yet answered, soonest expiry first."""
     return (
         Booking.objects.filter(status=BookingStatus.OFFERED)

@@ -4,8 +4,12 @@ Every function that changes state takes the acting `user`, runs in one transacti
 `ScheduleError` with a message fit to show staff. `series_calendar` and `series_dates` are pure.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import jpholiday
 from dateutil.relativedelta import relativedelta
@@ -20,12 +24,21 @@ from classes.models import (
     SEAT_STATUSES,
     Category,
     ConsultationDay,
+    Course,
     Series,
     SeriesException,
     SeriesPart,
     Session,
     SessionStatus,
+    Venue,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+# A series exception: a SeriesException row, or (date, action) or (date, action, note).
+ExceptionSpec = SeriesException | tuple[Any, ...]
 
 # A series longer than this is almost certainly a typo in a year; refuse rather than make
 # hundreds of sessions by accident.
@@ -40,27 +53,27 @@ SHORT_DATE_FORMAT = "n月j日（D）"
 class ScheduleError(Exception):
     """A planning request that cannot be carried out; `message` is shown to staff."""
 
-    def __init__(self, message, *, field=None):
+    def __init__(self, message: StrOrPromise, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
 
-def _local_tz():
+def _local_tz() -> datetime.tzinfo:
     return timezone.get_default_timezone()
 
 
-def local_datetime(day, time):
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
     """A date and a wall-clock time in Asia/Tokyo as an aware datetime."""
     return datetime.datetime.combine(day, time, tzinfo=_local_tz())
 
 
-def short_date(day):
+def short_date(day: datetime.date | datetime.datetime) -> str:
     """11月24日（月） in the active language's weekday names."""
     return dateformat.format(day, SHORT_DATE_FORMAT)
 
 
-def is_new_year_closure(day):
+def is_new_year_closure(day: datetime.date) -> bool:
     return (day.month, day.day) in NEW_YEAR_CLOSURE
 
 
@@ -77,11 +90,17 @@ class PlannedDate:
     added: bool = False
 
     @property
-    def held(self):
+    def held(self) -> bool:
         return not self.skip_reason
 
 
-def _rule_dates(frequency, weekday, nth_week, start_date, end_date):
+def _rule_dates(
+    frequency: str,
+    weekday: int,
+    nth_week: int | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+) -> Iterator[datetime.date]:
     if frequency in (Series.Frequency.WEEKLY, Series.Frequency.BIWEEKLY):
         step = 7 if frequency == Series.Frequency.WEEKLY else 14
         day = start_date + datetime.timedelta(days=(weekday - start_date.weekday()) % 7)
@@ -89,6 +108,8 @@ def _rule_dates(frequency, weekday, nth_week, start_date, end_date):
             yield day
             day += datetime.timedelta(days=step)
     elif frequency == Series.Frequency.MONTHLY_NTH:
+        if nth_week is None:
+            raise ScheduleError(_("Choose which week of the month (1st to 5th)."), field="nth_week")
         month = start_date.replace(day=1)
         while month <= end_date:
             first = month + datetime.timedelta(days=(weekday - month.weekday()) % 7)
@@ -101,7 +122,9 @@ def _rule_dates(frequency, weekday, nth_week, start_date, end_date):
         raise ScheduleError(_("Choose how often the series repeats."), field="frequency")
 
 
-def _exception_pairs(exceptions):
+def _exception_pairs(
+    exceptions: Iterable[ExceptionSpec] | None,
+) -> Iterator[tuple[datetime.date, str, str]]:
     for exc in exceptions or ():
         if isinstance(exc, SeriesException):
             yield exc.date, exc.action, exc.note
@@ -111,14 +134,21 @@ def _exception_pairs(exceptions):
 
 
 def series_calendar(
-    *, frequency, weekday, nth_week, start_date, end_date, skip_holidays, exceptions=()
-):
+    *,
+    frequency: str,
+    weekday: int,
+    nth_week: int | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    skip_holidays: bool,
+    exceptions: Iterable[ExceptionSpec] = (),
+) -> list[PlannedDate]:
     """Every date the rule touches, in order, each with the reason it is skipped (if it is).
 
     `exceptions` are SeriesException rows or (date, action[, note]) tuples.
     """
-    skips = {}
-    adds = {}
+    skips: dict[datetime.date, str] = {}
+    adds: dict[datetime.date, str] = {}
     for day, action, note in _exception_pairs(exceptions):
         (skips if action == SeriesException.Action.SKIP else adds)[day] = note
     planned = {}
@@ -129,7 +159,7 @@ def series_calendar(
         elif skip_holidays and is_new_year_closure(day):
             reason = _("the New Year holidays")
         elif skip_holidays and jpholiday.is_holiday(day):
-            reason = jpholiday.is_holiday_name(day)
+            reason = jpholiday.is_holiday_name(day) or ""
         planned[day] = PlannedDate(day, reason)
     for day in adds:
         # An added date is held even on a holiday: staff asked for it explicitly.
@@ -138,8 +168,15 @@ def series_calendar(
 
 
 def series_dates(
-    *, frequency, weekday, nth_week, start_date, end_date, skip_holidays, exceptions=()
-):
+    *,
+    frequency: str,
+    weekday: int,
+    nth_week: int | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    skip_holidays: bool,
+    exceptions: Iterable[ExceptionSpec] = (),
+) -> list[datetime.date]:
     """The dates a series holds a session on: the rule, minus holidays and SKIPs, plus ADDs."""
     return [
         planned.date
@@ -156,7 +193,14 @@ def series_dates(
     ]
 
 
-def _check_series_rule(*, frequency, weekday, nth_week, start_date, end_date):
+def _check_series_rule(
+    *,
+    frequency: str,
+    weekday: int | None,
+    nth_week: int | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+) -> None:
     if frequency not in Series.Frequency.values:
         raise ScheduleError(_("Choose how often the series repeats."), field="frequency")
     if weekday is None or not 0 <= weekday <= 6:
@@ -173,17 +217,19 @@ def _check_series_rule(*, frequency, weekday, nth_week, start_date, end_date):
         )
 
 
-def _check_times(start_time, end_time):
+def _check_times(start_time: datetime.time, end_time: datetime.time) -> None:
     if end_time <= start_time:
         raise ScheduleError(_("The end time must be after the start time."), field="end_time")
 
 
-def _check_capacity(capacity):
+def _check_capacity(capacity: int | None) -> None:
     if capacity is None or capacity < 1:
         raise ScheduleError(_("Capacity must be at least 1."), field="capacity")
 
 
-def _series_session(series, part_courses, index, day):
+def _series_session(
+    series: Series, part_courses: Sequence[Course], index: int, day: datetime.date
+) -> Session:
     return Session(
         course=part_courses[index % len(part_courses)],
         venue_id=series.venue_id,
@@ -197,27 +243,27 @@ def _series_session(series, part_courses, index, day):
 @transaction.atomic
 def series_create(
     *,
-    title,
-    venue,
-    courses,
-    frequency,
-    weekday,
-    nth_week,
-    start_date,
-    end_date,
-    start_time,
-    end_time,
-    capacity,
-    book_as_whole,
-    skip_holidays,
-    user,
-):
+    title: str,
+    venue: Venue,
+    courses: Iterable[Course | None],
+    frequency: str,
+    weekday: int,
+    nth_week: int | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    capacity: int,
+    book_as_whole: bool,
+    skip_holidays: bool,
+    user: User,
+) -> Series:
     """Create a series, its parts in order and one session per date (nth session, nth part)."""
     title = (title or "").strip()
     if not title:
         raise ScheduleError(_("Please enter a title."), field="title")
-    courses = [course for course in courses if course is not None]
-    if not courses:
+    parts = [course for course in courses if course is not None]
+    if not parts:
         raise ScheduleError(_("Choose at least one course."), field="courses")
     _check_series_rule(
         frequency=frequency,
@@ -262,22 +308,22 @@ def series_create(
     )
     SeriesPart.objects.bulk_create(
         SeriesPart(series=series, course=course, position=position)
-        for position, course in enumerate(courses)
+        for position, course in enumerate(parts)
     )
     Session.objects.bulk_create(
-        _series_session(series, courses, index, day) for index, day in enumerate(dates)
+        _series_session(series, parts, index, day) for index, day in enumerate(dates)
     )
     return series
 
 
-def _series_for_update(series_id):
+def _series_for_update(series_id: int) -> Series:
     try:
         return Series.objects.select_for_update().get(pk=series_id)
     except Series.DoesNotExist:
         raise ScheduleError(_("This series no longer exists.")) from None
 
 
-def _calendar_of(series, exceptions):
+def _calendar_of(series: Series, exceptions: Iterable[ExceptionSpec]) -> list[PlannedDate]:
     return series_calendar(
         frequency=series.frequency,
         weekday=series.weekday,
@@ -294,13 +340,15 @@ class RegenerateResult:
     """What `series_regenerate` did. `kept_booked` are sessions off the rule that have bookings:
     staff must cancel them properly so the residents are told."""
 
-    created: list = field(default_factory=list)
+    created: list[Session] = field(default_factory=list)
     deleted: int = 0
-    kept_booked: list = field(default_factory=list)
+    kept_booked: list[Session] = field(default_factory=list)
 
 
 @transaction.atomic
-def series_exception_set(*, series_id, date, action, note="", user):
+def series_exception_set(
+    *, series_id: int, date: datetime.date | None, action: str, note: str = "", user: User
+) -> RegenerateResult:
     """Take a date out of a series (SKIP) or add an extra one (ADD); then bring the sessions
     in line with the rule. Returns the RegenerateResult."""
     series = _series_for_update(series_id)
@@ -329,7 +377,7 @@ def series_exception_set(*, series_id, date, action, note="", user):
 
 
 @transaction.atomic
-def series_exception_delete(*, series_id, date, user):
+def series_exception_delete(*, series_id: int, date: datetime.date, user: User) -> RegenerateResult:
     """Undo an exception: the date follows the rule again."""
     series = _series_for_update(series_id)
     deleted, _rows = SeriesException.objects.filter(series=series, date=date).delete()
@@ -339,7 +387,7 @@ def series_exception_delete(*, series_id, date, user):
 
 
 @transaction.atomic
-def series_regenerate(*, series_id, user):
+def series_regenerate(*, series_id: int, user: User) -> RegenerateResult:
     """Bring the series' sessions from today on in line with its rule and exceptions.
 
     Creates missing sessions, deletes unbooked sessions no longer in the rule and keeps (and
@@ -348,7 +396,7 @@ def series_regenerate(*, series_id, user):
     return _regenerate(_series_for_update(series_id), user)
 
 
-def _regenerate(series, user):
+def _regenerate(series: Series, user: User) -> RegenerateResult:
     today = timezone.localdate()
     dates = [
         planned.date for planned in _calendar_of(series, series.exceptions.all()) if planned.held
@@ -356,22 +404,23 @@ def _regenerate(series, user):
     part_courses = [part.course for part in series.parts.select_related("course")]
     if not part_courses:
         raise ScheduleError(_("This series has no course. Add one in the admin first."))
-    existing = {}
+    existing: dict[datetime.date, list[tuple[Session, int]]] = {}  # with its booking count
     sessions = (
         series.sessions.filter(starts_at__gte=local_datetime(today, datetime.time.min))
         .annotate(booking_count=Count("bookings"))
         .select_related("course", "venue")
     )
-    for session in sessions:
-        existing.setdefault(timezone.localdate(session.starts_at), []).append(session)
+    for counted in sessions:
+        day = timezone.localdate(counted.starts_at)
+        existing.setdefault(day, []).append((counted, counted.booking_count))
     wanted = set(dates)
     result = RegenerateResult()
     to_delete = []
     for day, day_sessions in existing.items():
         if day in wanted:
             continue
-        for session in day_sessions:
-            if session.booking_count:
+        for session, booking_count in day_sessions:
+            if booking_count:
                 if session.status != SessionStatus.CANCELLED:
                     result.kept_booked.append(session)
             else:
@@ -393,8 +442,16 @@ def _regenerate(series, user):
 
 @transaction.atomic
 def consultation_day_create(
-    *, course, venue, date, start_time, end_time, slot_minutes, desks, user
-):
+    *,
+    course: Course,
+    venue: Venue,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    slot_minutes: int | None,
+    desks: int | None,
+    user: User,
+) -> ConsultationDay:
     """A one-to-one help day cut into slots: one session per slot, `desks` residents each."""
     if course.category != Category.CONSULTATION:
         raise ScheduleError(
@@ -453,7 +510,9 @@ def consultation_day_create(
 # --- Single sessions -------------------------------------------------------------------------
 
 
-def _check_session_times(starts_at, ends_at):
+def _check_session_times(
+    starts_at: datetime.datetime | None, ends_at: datetime.datetime | None
+) -> None:
     if starts_at is None or ends_at is None:
         raise ScheduleError(_("Please enter the date and times."), field="date")
     if ends_at <= starts_at:
@@ -463,7 +522,16 @@ def _check_session_times(starts_at, ends_at):
 
 
 @transaction.atomic
-def session_create(*, course, venue, starts_at, ends_at, capacity=None, notes="", user):
+def session_create(
+    *,
+    course: Course,
+    venue: Venue,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    capacity: int | None = None,
+    notes: str = "",
+    user: User,
+) -> Session:
     """One session. Without a capacity, the course's usual capacity is used."""
     _check_session_times(starts_at, ends_at)
     if capacity is None:
@@ -480,7 +548,17 @@ def session_create(*, course, venue, starts_at, ends_at, capacity=None, notes=""
 
 
 @transaction.atomic
-def session_update(*, session_id, course, venue, starts_at, ends_at, capacity=None, notes="", user):
+def session_update(
+    *,
+    session_id: int,
+    course: Course,
+    venue: Venue,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    capacity: int | None = None,
+    notes: str = "",
+    user: User,
+) -> Session:
     """Change a session. The row is locked like a booking locks it, so the seat count we
     check against cannot change underneath us."""
     try:

@@ -6,6 +6,7 @@ on its last day, with the baseline on its first: the pace line then says somethi
 """
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from classes.models import Category
 from reports.fiscal import fiscal_year_bounds, fiscal_year_of
 from reports.models import Indicator, Metric, Plan, Target
 
-HYUGA = {
+HYUGA: dict[str, Any] = {
     "name": "日向市DX推進計画（デモ）",
     "municipality": "日向市",
     "municipality_code": "452068",
@@ -39,7 +40,7 @@ HYUGA = {
         ("受講後アンケートの満足度（%）", Metric.SATISFACTION, [], None),
     ],
 }
-MORIOKA = {
+MORIOKA: dict[str, Any] = {
     "name": "盛岡市デジタル推進計画（デモ）",
     "municipality": "盛岡市",
     "municipality_code": "032018",

@@ -8,9 +8,10 @@ import random
 from django.utils import timezone
 
 from classes.models import Booking, BookingStatus, Category, Course
+from surveys.answers import check_answers, prefill_profile
 from surveys.models import Channel, Kind, Response, Survey
 from surveys.queries import questions_of
-from surveys.services import check_answers, prefill_profile, response_submit, survey_from_template
+from surveys.services import response_submit, survey_from_template
 
 POST_CLASS_ANSWERS = 150
 CITIZEN_ANSWERS = 300

@@ -84,6 +84,10 @@ class Hook(Generic[Event]):
     def listeners(self) -> list[Listener]:
         return [listener for listener, _only in self._listeners]
 
+    def event_from(self, payload: dict[str, Any]) -> Event:
+        """The event a follow-up row stored (as JSON), made again."""
+        return self.event_type(**payload)
+
     def hearing(self, event: Event) -> list[Listener]:
         """The listeners that hear this event, in registration order."""
         return [
@@ -131,6 +135,3 @@ class AfterCommit(Hook[Event]):
             for listener in self.hearing(event)
         ]
         return followups_add(calls, hook=self.name)
-
-    def event_from(self, payload: dict[str, Any]) -> Event:
-        return self.event_type(**payload)

@@ -4,17 +4,23 @@ All three are drawn from one `reports.queries.Dashboard`, so they hold the same 
 page. No personal data: only indicator totals and monthly totals.
 """
 
+from __future__ import annotations
+
 import csv
 import datetime
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.fiscal import wareki_date
-from reports.models import ExportFormat, Metric
+from reports.models import ExportFormat, Metric, Plan
+
+if TYPE_CHECKING:
+    from reports.queries import Dashboard
 
 BOM = "\ufeff"
 CONTENT_TYPES = {
@@ -24,7 +30,7 @@ CONTENT_TYPES = {
 }
 
 
-def filename(plan, fy, fmt):
+def filename(plan: Plan, fy: int, fmt: str) -> str:
     return f"kpi-plan{plan.pk}-fy{fy}.{fmt}"
 
 
@@ -241,7 +247,7 @@ def to_pdf(dash, *, base_url, now=None):
     return render_pdf("reports/pdf/report.html", context, base_url=base_url)
 
 
-def render_export(dash, fmt, *, base_url):
+def render_export(dash: Dashboard, fmt: str, *, base_url: str) -> bytes:
     """The file bytes of a dashboard in a format."""
     fmt = ExportFormat(fmt)
     if fmt == ExportFormat.CSV:

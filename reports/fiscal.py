@@ -1,5 +1,7 @@
 """Fiscal years (年度, 1 April – 31 March in Asia/Tokyo) and their 和暦 labels."""
 
+from __future__ import annotations
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,24 +13,24 @@ UTC = datetime.UTC
 _ERAS = [("令和", 2019), ("平成", 1989), ("昭和", 1926)]
 
 
-def fiscal_year_of(day):
+def fiscal_year_of(day: datetime.date | datetime.datetime) -> int:
     """The fiscal year a date (or an aware datetime, read in Tokyo time) belongs to."""
     if isinstance(day, datetime.datetime):
         day = day.astimezone(TOKYO).date()
     return day.year if day.month >= 4 else day.year - 1
 
 
-def fiscal_year_bounds(fy):
+def fiscal_year_bounds(fy: int) -> tuple[datetime.date, datetime.date]:
     """First and last date of a fiscal year: FY2025 -> (2025-04-01, 2026-03-31)."""
     return datetime.date(fy, 4, 1), datetime.date(fy + 1, 3, 31)
 
 
-def tokyo_midnight_utc(day):
+def tokyo_midnight_utc(day: datetime.date) -> datetime.datetime:
     """The UTC instant a Tokyo calendar day starts."""
     return datetime.datetime(day.year, day.month, day.day, tzinfo=TOKYO).astimezone(UTC)
 
 
-def fiscal_year_range_utc(fy):
+def fiscal_year_range_utc(fy: int) -> tuple[datetime.datetime, datetime.datetime]:
     """[start, end) of a fiscal year as aware UTC datetimes, for filtering stored times."""
     return (
         tokyo_midnight_utc(datetime.date(fy, 4, 1)),
@@ -36,7 +38,7 @@ def fiscal_year_range_utc(fy):
     )
 
 
-def wareki_fiscal_label(fy):
+def wareki_fiscal_label(fy: int) -> str:
     """和暦 label of a fiscal year: 2025 -> 令和7年度, 2019 -> 令和元年度, 2018 -> 平成30年度."""
     for name, first_year in _ERAS:
         if fy >= first_year:
@@ -45,7 +47,7 @@ def wareki_fiscal_label(fy):
     raise ValueError(f"no era for fiscal year {fy}")
 
 
-def wareki_date(day):
+def wareki_date(day: datetime.date) -> str:
     """和暦 date: 2026-11-23 -> 令和8年11月23日 (2019-05-01 -> 令和元年5月1日)."""
     from residents.models import era_label
 

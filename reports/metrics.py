@@ -23,9 +23,12 @@ a single query. `indicator_progress` and `plan_dashboard` put targets and pace n
   satisfaction question), in %; it breaks down by venue and month only.
 """
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -51,7 +54,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from attendance.models import CheckIn
 from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session, SessionStatus
 from reports.fiscal import fiscal_year_range_utc, tokyo_midnight_utc
-from reports.models import Metric
+from reports.models import Indicator, Metric, Plan, Target
 from residents.models import AGE_BANDS
 from surveys.queries import satisfaction_share
 from volunteers.models import Assignment
@@ -77,12 +80,12 @@ _PERSON_BREAKDOWNS = ("age_band", "gender", "district", "smartphone")
 class MetricFilter:
     """Which sessions count: course categories, venue ids, partner ids; empty means all."""
 
-    categories: tuple = ()
-    venue_ids: tuple = ()
-    partner_ids: tuple = ()
+    categories: tuple[str, ...] = ()
+    venue_ids: tuple[int, ...] = ()
+    partner_ids: tuple[int, ...] = ()
 
     @classmethod
-    def for_indicator(cls, indicator):
+    def for_indicator(cls, indicator: Indicator) -> MetricFilter:
         """The indicator's filter; reads venues and partners through prefetched rows if any."""
         return cls(
             categories=tuple(indicator.categories or ()),
@@ -425,7 +428,14 @@ def _first_in_span_counts(start, end, flt, by):
     return rows
 
 
-def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the brief's name
+def metric_breakdown(
+    metric: str,
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    filter: MetricFilter = ALL,  # noqa: A002 - the brief's name
+    by: str,
+) -> list[tuple[Any, Any]]:
     """[(key, value)] of the metric over [start, end) grouped by `by`, in one query.
 
     Keys: month → the first day of the Tokyo month (date), fiscal_year → int, venue/partner →
@@ -468,21 +478,23 @@ def metric_breakdown(metric, *, start, end, filter=ALL, by):  # noqa: A002 - the
 
 @dataclass(frozen=True)
 class Progress:
-    indicator: object
-    target: object  # reports.models.Target or None
-    actual: object  # int, or Decimal for rates
+    indicator: Indicator
+    target: Target | None
+    actual: int | Decimal | None  # Decimal for rates
     progress: Decimal | None  # actual / target, in %
     pace: Decimal | None  # where the actual should be today on the straight line
     on_track: bool | None
 
 
-def plan_range_utc(plan, *, today):
+def plan_range_utc(
+    plan: Plan, *, today: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
     """[start of the plan's first fiscal year, end of `today`) in UTC."""
     start, _end = fiscal_year_range_utc(plan.start_fy)
     return start, tokyo_midnight_utc(today + datetime.timedelta(days=1))
 
 
-def current_target(indicator, *, today):
+def current_target(indicator: Indicator, *, today: datetime.date) -> Target | None:
     """The first target not yet past, else the last one (from prefetched targets if any)."""
     targets = sorted(indicator.targets.all(), key=lambda t: (t.target_date, t.pk))
     for target in targets:
@@ -491,7 +503,7 @@ def current_target(indicator, *, today):
     return targets[-1] if targets else None
 
 
-def pace_on(target, *, today):
+def pace_on(target: Target, *, today: datetime.date) -> Decimal:
     """baseline + (target − baseline) × elapsed / total, on a straight line between the dates."""
     total = (target.target_date - target.baseline_date).days
     elapsed = min(max((today - target.baseline_date).days, 0), total)
@@ -499,7 +511,7 @@ def pace_on(target, *, today):
     return baseline + (Decimal(target.value) - baseline) * elapsed / total
 
 
-def indicator_progress(indicator, *, today):
+def indicator_progress(indicator: Indicator, *, today: datetime.date) -> Progress:
     """Actual from the plan's start to `today` against the indicator's current target."""
     start, end = plan_range_utc(indicator.plan, today=today)
     actual = metric_value(
@@ -508,7 +520,9 @@ def indicator_progress(indicator, *, today):
     return progress_of(indicator, actual, today=today)
 
 
-def progress_of(indicator, actual, *, today):
+def progress_of(
+    indicator: Indicator, actual: int | Decimal | None, *, today: datetime.date
+) -> Progress:
     """An actual (from the plan's start to `today`) against the current target and pace."""
     target = current_target(indicator, today=today)
     if target is None:
@@ -519,7 +533,7 @@ def progress_of(indicator, actual, *, today):
     return Progress(indicator, target, actual, progress, pace, Decimal(value) >= pace)
 
 
-def plan_dashboard(plan, *, today):
+def plan_dashboard(plan: Plan, *, today: datetime.date) -> list[Progress]:
     """Every indicator's progress: 4 queries for the plan's rows, then one per indicator."""
     indicators = plan.indicators.select_related("plan").prefetch_related(
         "venues", "partners", "targets"

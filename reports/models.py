@@ -74,7 +74,7 @@ class Plan(models.Model):
             )
 
     @property
-    def fiscal_years(self):
+    def fiscal_years(self) -> range:
         return range(self.start_fy, self.end_fy + 1)
 
 

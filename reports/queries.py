@@ -8,10 +8,15 @@ aggregated rows (at most one per month of the plan), never attendances. Query co
 it does not grow with the data.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Category, Partner, Venue
@@ -25,13 +30,14 @@ from reports.fiscal import (
 from reports.metrics import (
     BREAKDOWNS,
     MetricFilter,
+    Progress,
     current_target,
     indicator_progress,
     metric_breakdown,
     pace_on,
     progress_of,
 )
-from reports.models import Metric
+from reports.models import Indicator, Metric, Plan, Target
 from residents.models import AGE_BANDS, Gender, Smartphone
 
 # Metrics whose value over a span is a share, not a count: the chart shows each month's own
@@ -66,18 +72,18 @@ BREAKDOWN_ORDER = (
 assert set(BREAKDOWN_ORDER) == set(BREAKDOWNS)
 
 
-def fiscal_year_choices(plan, *, today):
+def fiscal_year_choices(plan: Plan, *, today: datetime.date) -> list[tuple[int, str]]:
     """(fy, 和暦 label) for the plan's fiscal years that have begun, newest first."""
     current = fiscal_year_of(today)
     years = [fy for fy in plan.fiscal_years if fy <= current] or [plan.start_fy]
     return [(fy, wareki_fiscal_label(fy)) for fy in reversed(years)]
 
 
-def chosen_fiscal_year(plan, value, *, today):
+def chosen_fiscal_year(plan: Plan, value: str | int | None, *, today: datetime.date) -> int:
     """The fiscal year asked for in ?fy=, else the current one (kept inside the plan)."""
     choices = [fy for fy, _label in fiscal_year_choices(plan, today=today)]
     try:
-        fy = int(value)
+        fy = int(value)  # type: ignore[arg-type]  # None is a TypeError, as "" is a ValueError
     except (TypeError, ValueError):
         fy = fiscal_year_of(today)
     if fy in choices:
@@ -85,17 +91,17 @@ def chosen_fiscal_year(plan, value, *, today):
     return min(max(fy, min(choices)), max(choices))
 
 
-def as_of_date(fy, *, today):
+def as_of_date(fy: int, *, today: datetime.date) -> datetime.date:
     """The day a fiscal year's figures run to: its last day, or today while it runs."""
     return min(fiscal_year_bounds(fy)[1], today)
 
 
-def fiscal_months(fy):
+def fiscal_months(fy: int) -> list[datetime.date]:
     """The first day of each month of a fiscal year, April to March."""
     return [datetime.date(fy + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
 
 
-def _month_end(first):
+def _month_end(first: datetime.date) -> datetime.date:
     following = datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return following - datetime.timedelta(days=1)
 
@@ -103,29 +109,29 @@ def _month_end(first):
 @dataclass(frozen=True)
 class MonthPoint:
     month: datetime.date  # first day
-    actual: object  # running value at the end of the month (None after the as-of date)
+    actual: Any  # running value at the end of the month (None after the as-of date)
     pace: Decimal | None
 
     @property
-    def label(self):
+    def label(self) -> str:
         return f"{self.month.year}年{self.month.month}月"
 
 
 @dataclass
 class IndicatorReport:
-    progress: object  # reports.metrics.Progress
-    series: list = field(default_factory=list)  # [MonthPoint] of the fiscal year
+    progress: Progress
+    series: list[MonthPoint] = field(default_factory=list)  # of the fiscal year
 
     @property
-    def indicator(self):
+    def indicator(self) -> Indicator:
         return self.progress.indicator
 
     @property
-    def cumulative(self):
+    def cumulative(self) -> bool:
         return self.indicator.metric not in RATE_METRICS
 
     @property
-    def status(self):
+    def status(self) -> str:
         if self.progress.on_track is None:
             return "none"
         return "on_track" if self.progress.on_track else "behind"
@@ -133,20 +139,20 @@ class IndicatorReport:
 
 @dataclass
 class Dashboard:
-    plan: object
+    plan: Plan
     fiscal_year: int
     as_of: datetime.date
-    rows: list
+    rows: list[IndicatorReport]
 
     @property
-    def fiscal_year_label(self):
+    def fiscal_year_label(self) -> str:
         return wareki_fiscal_label(self.fiscal_year)
 
     @property
-    def months(self):
+    def months(self) -> list[datetime.date]:
         return fiscal_months(self.fiscal_year)
 
-    def chart_data(self):
+    def chart_data(self) -> dict[str, Any]:
         """What static/js/reports.js draws, passed to the page with json_script."""
         return {
             "labels": [f"{m.month}月" for m in self.months],
@@ -162,7 +168,7 @@ class Dashboard:
         }
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -170,7 +176,9 @@ def _plain(value):
     return value
 
 
-def monthly_series(indicator, *, fy, as_of):
+def monthly_series(
+    indicator: Indicator, *, fy: int, as_of: datetime.date
+) -> tuple[list[MonthPoint], Any]:
     """The indicator's value at the end of each month of `fy`, counted from the plan's start,
     and its value on `as_of` (None for rates, which need their own query).
 
@@ -213,17 +221,17 @@ def monthly_series(indicator, *, fy, as_of):
     return points, total
 
 
-def _pace(target, month):
+def _pace(target: Target | None, month: datetime.date) -> Decimal | None:
     if target is None:
         return None
     return pace_on(target, today=_month_end(month)).quantize(Decimal("0.1"))
 
 
-def plan_indicators(plan):
+def plan_indicators(plan: Plan) -> QuerySet[Indicator]:
     return plan.indicators.select_related("plan").prefetch_related("venues", "partners", "targets")
 
 
-def dashboard(plan, *, fy, today):
+def dashboard(plan: Plan, *, fy: int, today: datetime.date) -> Dashboard:
     """The plan's indicators as of the end of `fy` (or today): progress, pace, monthly series."""
     as_of = as_of_date(fy, today=today)
     rows = []
@@ -242,12 +250,12 @@ def dashboard(plan, *, fy, today):
 
 @dataclass(frozen=True)
 class BreakdownRow:
-    key: object
+    key: Any
     label: str
-    value: object
+    value: Any
 
 
-def breakdown_labels(by, keys):
+def breakdown_labels(by: str, keys: Iterable[Any]) -> dict[Any, Any]:
     """Display names for breakdown keys; one query for venues or partners, none otherwise."""
     if by == "venue":
         return dict(Venue.objects.filter(pk__in=keys).values_list("pk", "name"))
@@ -271,7 +279,9 @@ def breakdown_labels(by, keys):
     return {}
 
 
-def breakdown(indicator, *, by, fy, today, scope="fy"):
+def breakdown(
+    indicator: Indicator, *, by: str, fy: int, today: datetime.date, scope: str = "fy"
+) -> list[BreakdownRow]:
     """The indicator's metric grouped by `by`, with labels.
 
     scope "fy": within the fiscal year (to the as-of date); "plan": from the plan's start.

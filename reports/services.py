@@ -1,6 +1,9 @@
 """Reports' state changes: background exports (requested from the page, built by a q2 task)."""
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -9,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from reports import exports, queries
 from reports.models import Export, ExportFormat, Plan
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # A prepared export file is kept in its row this long, then removed by a daily task: the
 # figures can be exported again at any time, and the rows would otherwise grow without end.
@@ -19,7 +25,7 @@ class ReportError(Exception):
     """A report request that cannot be done; the message is fit to show."""
 
 
-def export_request(*, plan_id, fiscal_year, fmt, user):
+def export_request(*, plan_id: int, fiscal_year: int, fmt: str, user: User) -> Export:
     """Queue an export of the plan's report; the q2 task runs once the row is committed."""
     from django_q.tasks import async_task
 
@@ -43,11 +49,11 @@ def export_request(*, plan_id, fiscal_year, fmt, user):
     return export
 
 
-def _progress(export_id, percent, **fields):
+def _progress(export_id: int, percent: int, **fields: Any) -> None:
     Export.objects.filter(pk=export_id).update(progress=percent, **fields)
 
 
-def export_build(*, export_id, base_url, today=None):
+def export_build(*, export_id: int, base_url: str, today: datetime.date | None = None) -> Export:
     """Build the file of a queued export. Safe to run again: a finished export is left alone."""
     claimed = Export.objects.filter(
         pk=export_id, status__in=[Export.Status.QUEUED, Export.Status.FAILED]
@@ -76,7 +82,9 @@ def export_build(*, export_id, base_url, today=None):
     return export
 
 
-def exports_prune(*, now=None, keep_days=EXPORT_KEEP_DAYS):
+def exports_prune(
+    *, now: datetime.datetime | None = None, keep_days: int = EXPORT_KEEP_DAYS
+) -> int:
     """Delete exports requested more than `keep_days` ago, whatever became of them."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days)
     deleted, _by_model = Export.objects.filter(created_at__lt=cutoff).delete()

@@ -51,7 +51,7 @@ def plan_list(request):
 
 
 @require(Perm.REPORTS_VIEW)
-def plan_dashboard(request, pk):
+def plan_dashboard_view(request, pk):
     plan = get_object_or_404(Plan, pk=pk)
     today = _today()
     fy = _fy(request, plan)

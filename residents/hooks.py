@@ -7,17 +7,23 @@ In the transaction:
   Listener: classes.booking.bookings_merge (keeps one booking per session).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from followups.hooks import InTransaction
+
+if TYPE_CHECKING:
+    from accounts.access import Actor
+    from residents.models import Resident
 
 
 @dataclass(frozen=True)
 class ResidentMerge:
-    keep: Any  # residents.models.Resident
-    remove: Any  # residents.models.Resident
-    user: Any
+    keep: Resident
+    remove: Resident
+    user: Actor
 
 
 resident_merging = InTransaction("residents.resident_merging", ResidentMerge)

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from residents.normalize import format_phone_national, normalize_kana, normalize_name
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Age bands used by surveys and reports (the citizen survey's own bands).
 AGE_BANDS = [
@@ -19,7 +25,7 @@ AGE_BANDS = [
 ]
 
 
-def age_band_for(age):
+def age_band_for(age: int | None) -> StrOrPromise | None:
     if age is None:
         return None
     label = AGE_BANDS[0][1]
@@ -39,7 +45,7 @@ ERAS = [
 ]
 
 
-def era_year(era, number):
+def era_year(era: str, number: int) -> int | None:
     """Western year of an era year ("昭和", 25 -> 1950), or None."""
     for name, letter, first_day in ERAS:
         if era in (name, letter):
@@ -47,7 +53,7 @@ def era_year(era, number):
     return None
 
 
-def era_label(year, day=None):
+def era_label(year: int | None, day: datetime.date | None = None) -> str:
     """The era year of a birth date or year ("昭和25年"); mid-year decides for a bare year."""
     if not year:
         return ""
@@ -79,8 +85,8 @@ class Contact(models.TextChoices):
     NONE = "none", _("Do not contact")
 
 
-class ResidentQuerySet(models.QuerySet):
-    def active(self):
+class ResidentQuerySet(models.QuerySet["Resident"]):
+    def active(self) -> Self:
         """Residents that are not merged into another record."""
         return self.filter(merged_into__isnull=True)
 
@@ -172,10 +178,10 @@ class Resident(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_derived()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {
@@ -187,7 +193,7 @@ class Resident(models.Model):
             }
         super().save(*args, **kwargs)
 
-    def refresh_derived(self):
+    def refresh_derived(self) -> None:
         """Recompute the derived fields; save() calls it, bulk loaders call it themselves."""
         if self.birth_date:
             self.birth_year = self.birth_date.year
@@ -196,19 +202,19 @@ class Resident(models.Model):
         self.name_key = normalize_name(self.family_name + self.given_name)
 
     @staticmethod
-    def name_from(family_name, given_name):
+    def name_from(family_name: str, given_name: str) -> str:
         """A name as shown everywhere: family name first, as on Japanese forms."""
         return f"{family_name} {given_name}"
 
     @property
-    def full_name(self):
+    def full_name(self) -> str:
         return self.name_from(self.family_name, self.given_name)
 
     @property
-    def full_name_kana(self):
+    def full_name_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}"
 
-    def age_on(self, day=None):
+    def age_on(self, day: datetime.date | None = None) -> int | None:
         day = day or timezone.localdate()
         if self.birth_date:
             before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
@@ -219,32 +225,32 @@ class Resident(models.Model):
         return None
 
     @property
-    def age(self):
+    def age(self) -> int | None:
         return self.age_on()
 
     @property
-    def age_band(self):
+    def age_band(self) -> StrOrPromise | None:
         return age_band_for(self.age)
 
     @property
-    def birth_era(self):
+    def birth_era(self) -> str:
         """The birth year in the Japanese era, e.g. 昭和25年."""
         return era_label(self.birth_year, self.birth_date)
 
     @property
-    def phone_mobile_display(self):
+    def phone_mobile_display(self) -> str:
         return format_phone_national(self.phone_mobile)
 
     @property
-    def phone_home_display(self):
+    def phone_home_display(self) -> str:
         return format_phone_national(self.phone_home)
 
     @property
-    def phone_display(self):
+    def phone_display(self) -> str:
         return self.phone_mobile_display or self.phone_home_display
 
     @property
-    def is_merged(self):
+    def is_merged(self) -> bool:
         return self.merged_into_id is not None
 
 
@@ -269,11 +275,13 @@ class ResidentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
+    # The labels of `fields`, set for the history page (residents.queries.resident_history).
+    field_labels: list[StrOrPromise]
 
     class Meta:
         verbose_name = _("resident history entry")
         verbose_name_plural = _("resident history")
         ordering = ["-at", "-pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.resident_id} {self.kind}"

@@ -1,7 +1,10 @@
 """Read side of the resident registry: search as the desk types, duplicates, history."""
 
+from __future__ import annotations
+
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jaconv
@@ -9,7 +12,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from residents.models import Resident, era_year
+from residents.models import Resident, ResidentEvent, era_year
 from residents.normalize import (
     normalize_kana,
     normalize_name,
@@ -34,19 +37,19 @@ _ASCII_LETTERS = re.compile(r"^[a-z]+$")
 class SearchTerms:
     """What a search box text means: kana, other name text, phone prefixes and birth years."""
 
-    kana: list = field(default_factory=list)
-    names: list = field(default_factory=list)
-    phones: list = field(default_factory=list)
-    years: list = field(default_factory=list)
+    kana: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
     # Something was typed that can match nobody (e.g. "12" or a year in the future).
     unmatchable: bool = False
 
     @property
-    def empty(self):
+    def empty(self) -> bool:
         return not (self.kana or self.names or self.phones or self.years)
 
 
-def _max_phone_digits(digits):
+def _max_phone_digits(digits: str) -> int:
     if digits.startswith("+81"):
         return 12  # 81 + a ten-digit national number
     if digits.startswith("+"):
@@ -54,11 +57,11 @@ def _max_phone_digits(digits):
     return 11  # 0 + ten digits (mobile); landlines have one fewer
 
 
-def _digit_count(digits):
+def _digit_count(digits: str) -> int:
     return len(digits.lstrip("+"))
 
 
-def parse_search(text):
+def parse_search(text: str | None) -> SearchTerms:
     """Split what the desk typed into search terms.
 
     Phone numbers typed with spaces ("+81 90 1234 5678") are put back together; consecutive
@@ -67,9 +70,10 @@ def parse_search(text):
     terms = SearchTerms()
     text = unicodedata.normalize("NFKC", text or "").strip()
     tokens = [t for t in _TOKEN_SPLIT.split(text) if t]
-    kana_run, name_run = [], []
+    kana_run: list[str] = []
+    name_run: list[str] = []
 
-    def close_runs():
+    def close_runs() -> None:
         if kana_run:
             terms.kana.append("".join(kana_run))
             kana_run.clear()
@@ -94,19 +98,21 @@ def parse_search(text):
                     break
                 digits = joined
                 i += 1
-            if _digit_count(digits) >= PHONE_MIN_DIGITS:
-                terms.phones.append(phone_prefix_e164(digits))
+            prefix = phone_prefix_e164(digits)  # never None: digits start with + or 0
+            if prefix and _digit_count(digits) >= PHONE_MIN_DIGITS:
+                terms.phones.append(prefix)
             continue
         year_match = _YEAR.match(token)
         era_match = _ERA_YEAR.match(token.upper()) if not year_match else None
         if year_match or era_match:
             close_runs()
+            year: int | None = None
             if year_match:
                 year = int(year_match.group(1))
-            else:
+            elif era_match:
                 number = era_match.group(2)
                 year = era_year(era_match.group(1), 1 if number == "元" else int(number))
-            if EARLIEST_BIRTH_YEAR <= year <= timezone.localdate().year:
+            if year is not None and EARLIEST_BIRTH_YEAR <= year <= timezone.localdate().year:
                 terms.years.append(year)
             else:
                 terms.unmatchable = True
@@ -134,7 +140,7 @@ def parse_search(text):
 # condition holds, and ranks by the first one that does.
 
 
-def _kana_term(kana):
+def _kana_term(kana: str) -> list[Q]:
     return [
         Q(kana_key=kana),
         Q(kana_key__startswith=kana),
@@ -142,7 +148,7 @@ def _kana_term(kana):
     ]
 
 
-def _name_term(name):
+def _name_term(name: str) -> list[Q]:
     term = [Q(name_key=name), Q(name_key__startswith=name)]
     # Romaji typed with the input method off ("yamada") also searches the reading.
     kana = jaconv.alphabet2kana(name) if _ASCII_LETTERS.match(name) else ""
@@ -151,21 +157,21 @@ def _name_term(name):
     return [*term, Q(name_key__contains=name)]
 
 
-def _phone_term(prefix):
+def _phone_term(prefix: str) -> list[Q]:
     any_prefix = Q(phone_mobile__startswith=prefix) | Q(phone_home__startswith=prefix)
     if parse_phone(prefix) is None:
         return [any_prefix]  # a partial number has no exact match to put first
     return [Q(phone_mobile=prefix) | Q(phone_home=prefix), any_prefix]
 
 
-def _any(conditions):
+def _any(conditions: Iterable[Q]) -> Q:
     result = Q()
     for condition in conditions:
         result |= condition
     return result
 
 
-def resident_search(text, *, limit=None):
+def resident_search(text: str | None, *, limit: int | None = None) -> list[Resident]:
     """Active residents matching what the desk typed, best matches first, in one query.
 
     Every term must match. The first kana term (else phone, else name) ranks the results:
@@ -185,7 +191,7 @@ def resident_search(text, *, limit=None):
     queryset = Resident.objects.active().filter(
         *[_any(term) for term in ranked], *[Q(birth_year=y) for y in terms.years]
     )
-    order = ["kana_key", "pk"]
+    order: list[str | Case] = ["kana_key", "pk"]
     if ranked and len(ranked[0]) > 1:
         rank = Case(
             *[When(condition, then=Value(i)) for i, condition in enumerate(ranked[0])],
@@ -195,24 +201,30 @@ def resident_search(text, *, limit=None):
     return list(queryset.order_by(*order)[:limit])
 
 
-def residents_recent(*, limit=None):
+def residents_recent(*, limit: int | None = None) -> list[Resident]:
     """The most recently registered active residents, newest first."""
     limit = limit or settings.RESIDENT_SEARCH_LIMIT
     return list(Resident.objects.active().order_by("-pk")[:limit])
 
 
 def resident_duplicates(
-    *, family_name_kana, given_name_kana, birth_year, phones, exclude_id=None, limit=10
-):
+    *,
+    family_name_kana: str | None,
+    given_name_kana: str | None,
+    birth_year: int | None,
+    phones: Iterable[str | None],
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[Resident]:
     """Active residents that are probably the same person.
 
     Same phone number (in either field), or the same full reading and birth year. A record
     without a birth year on either side cannot rule the match out, so it counts too.
     """
-    phones = [p for p in phones if p]
+    numbers = [p for p in phones if p]
     condition = Q()
-    if phones:
-        condition |= Q(phone_mobile__in=phones) | Q(phone_home__in=phones)
+    if numbers:
+        condition |= Q(phone_mobile__in=numbers) | Q(phone_home__in=numbers)
     kana_key = normalize_kana((family_name_kana or "") + (given_name_kana or ""))
     if kana_key:
         if birth_year:
@@ -229,18 +241,18 @@ def resident_duplicates(
     return list(queryset.order_by("kana_key", "pk")[:limit])
 
 
-def resident_for_page(pk):
+def resident_for_page(pk: int) -> Resident:
     """One resident with what its pages show alongside it, or Resident.DoesNotExist."""
     return Resident.objects.select_related("merged_into", "created_by").get(pk=pk)
 
 
-def residents_pair(first_id, second_id):
+def residents_pair(first_id: int, second_id: int) -> tuple[Resident | None, Resident | None]:
     """Two residents for a side-by-side comparison, in the order asked, in one query."""
     found = Resident.objects.select_related("merged_into").in_bulk([first_id, second_id])
     return found.get(first_id), found.get(second_id)
 
 
-def resident_history(resident):
+def resident_history(resident: Resident) -> list[ResidentEvent]:
     """The record's history, newest first, with the labels of changed fields."""
     labels = {f.name: f.verbose_name for f in Resident._meta.get_fields() if f.concrete}
     events = list(resident.events.select_related("actor", "other"))

@@ -1,10 +1,19 @@
 """Every change to the resident registry: register, edit, merge. Each leaves a ResidentEvent."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.db import IntegrityError, models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
 from residents.hooks import ResidentMerge, resident_merging
 from residents.models import Resident, ResidentEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # What staff may set on a resident; everything else is derived or bookkeeping.
 EDITABLE_FIELDS = (
@@ -37,12 +46,12 @@ class ResidentError(Exception):
 class StaleResidentError(ResidentError):
     """Someone saved the record after the form was opened; `current_version` is theirs."""
 
-    def __init__(self, message, *, current_version):
+    def __init__(self, message: str, *, current_version: str) -> None:
         super().__init__(message)
         self.current_version = current_version
 
 
-def _check_fields(fields):
+def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not editable on a resident: {', '.join(sorted(unknown))}")
@@ -52,7 +61,7 @@ def _check_fields(fields):
 
 
 @transaction.atomic
-def resident_create(*, user, note="", **fields):
+def resident_create(*, user: User | None, note: str = "", **fields: Any) -> Resident:
     """Register a resident; `note` goes into the history (e.g. why a duplicate was accepted)."""
     _check_fields(fields)
     resident = Resident(**fields, created_by=user)
@@ -63,12 +72,14 @@ def resident_create(*, user, note="", **fields):
     return resident
 
 
-def _version(resident):
+def _version(resident: Resident) -> str:
     return resident.updated_at.isoformat()
 
 
 @transaction.atomic
-def resident_update(*, resident, user, expected_version=None, **fields):
+def resident_update(
+    *, resident: Resident, user: User | None, expected_version: str | None = None, **fields: Any
+) -> Resident:
     """Change a resident's details; records which fields changed.
 
     `expected_version` is the record's `updated_at` when the form was opened: if someone saved
@@ -100,7 +111,7 @@ def resident_update(*, resident, user, expected_version=None, **fields):
     return current
 
 
-def _fill_missing(keep, remove):
+def _fill_missing(keep: Resident, remove: Resident) -> list[str]:
     """Copy what the kept record lacks from the removed one; returns the field names copied."""
     copied = []
     for name in _MERGE_FILL_FIELDS:
@@ -128,7 +139,7 @@ def _fill_missing(keep, remove):
     return copied
 
 
-def _resident_links():
+def _resident_links() -> Iterator[tuple[type[models.Model], models.ForeignKey[Any, Any]]]:
     """Every foreign key from another model to Resident, hidden ones included.
 
     `Resident._meta.related_objects` leaves out relations declared with related_name="+",
@@ -138,6 +149,8 @@ def _resident_links():
     for relation in Resident._meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete or relation.many_to_many:
             continue
+        if not isinstance(relation, ForeignObjectRel):  # what is left is the reverse side
+            continue
         if relation.related_model is ResidentEvent:
             continue
         if isinstance(relation.field, models.ForeignKey):  # OneToOneField is one too
@@ -145,7 +158,7 @@ def _resident_links():
 
 
 @transaction.atomic
-def resident_merge(*, keep_id, remove_id, user):
+def resident_merge(*, keep_id: int, remove_id: int, user: User | None) -> Resident:
     """Merge the `remove_id` record into `keep_id`: its rows move, it stays as history."""
     if keep_id == remove_id:
         raise ResidentError(_("A record cannot be merged into itself."))

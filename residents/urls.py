@@ -6,9 +6,9 @@ app_name = "residents"
 
 urlpatterns = [
     path("", views.resident_list, name="list"),
-    path("search/", views.resident_search, name="search"),
-    path("new/", views.resident_create, name="create"),
+    path("search/", views.resident_search_view, name="search"),
+    path("new/", views.resident_create_view, name="create"),
     path("<int:pk>/", views.resident_detail, name="detail"),
     path("<int:pk>/edit/", views.resident_edit, name="edit"),
-    path("<int:pk>/merge/", views.resident_merge, name="merge"),
+    path("<int:pk>/merge/", views.resident_merge_view, name="merge"),
 ]

@@ -56,7 +56,7 @@ def resident_list(request):
 
 
 @require(Perm.RESIDENTS_VIEW)
-def resident_search(request):
+def resident_search_view(request):
     """The results partial, for the list page and (with ?for=desk) the booking desk."""
     q = _query(request)
     mode = request.GET.get("for", "")
@@ -97,7 +97,7 @@ def _initial_from_search(q):
 
 
 @require(Perm.RESIDENTS_EDIT)
-def resident_create(request):
+def resident_create_view(request):
     next_url = safe_next_url(request)
     duplicates = []
     if request.method == "POST":
@@ -228,7 +228,7 @@ def _comparison(first, second):
 
 
 @require(Perm.RESIDENTS_MERGE)
-def resident_merge(request, pk):
+def resident_merge_view(request, pk):
     """Pick the other record, compare the two side by side, confirm which one stays."""
     resident = _load(pk)
     if resident.is_merged:

@@ -10,24 +10,33 @@ A cell may hold option numbers ("1", "1 3", "1;3") or option labels ("LINEの使
 separated by spaces, commas, 、, ; or /.
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from surveys.models import Channel, ImportBatch, Kind
+from surveys import answers
+from surveys.answers import RawAnswers, check_answers, parse_codes
+from surveys.models import Channel, ImportBatch, Kind, Question, Survey
 from surveys.queries import questions_of
-from surveys.services import SurveyError, check_answers, parse_codes, responses_record
+from surveys.services import SurveyError, responses_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LABEL_SEPARATORS = (";", "；", "、", ",", "，", "/", "|")
 
 
-def decode(content):
+def decode(content: bytes) -> tuple[str, str]:
     """(text, encoding name) of uploaded bytes, or SurveyError when neither encoding fits."""
     for encoding in ENCODINGS:
         try:
@@ -37,7 +46,7 @@ def decode(content):
     raise SurveyError(_("The file is neither UTF-8 nor Shift_JIS. Save it as CSV (UTF-8)."))
 
 
-def import_upload(*, survey, user, filename, content):
+def import_upload(*, survey: Survey, user: User, filename: str, content: bytes) -> ImportBatch:
     text, encoding = decode(content)
     if not text.strip():
         raise SurveyError(_("The file is empty."))
@@ -50,11 +59,11 @@ def import_upload(*, survey, user, filename, content):
     )
 
 
-def _norm(text):
+def _norm(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().lower().replace(" ", "")
 
 
-def read_rows(batch):
+def read_rows(batch: ImportBatch) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """(heading cells, [(line number, cells), ...]); blank lines are skipped."""
     reader = csv.reader(io.StringIO(batch.content))
     heading = next(reader, [])
@@ -67,14 +76,14 @@ def read_rows(batch):
     return heading, rows
 
 
-def guess_mapping(heading, questions):
+def guess_mapping(heading: Sequence[str], questions: Sequence[Question]) -> dict[str, str]:
     """Column index -> question key where a heading matches a question's text or "Q<n>"."""
     by_text = {_norm(q.text): q.key for q in questions}
     by_number = {}
     for n, question in enumerate(questions, start=1):
         for name in (f"q{n}", f"問{n}", f"設問{n}", str(n)):
             by_number[_norm(name)] = question.key
-    mapping = {}
+    mapping: dict[str, str] = {}
     for index, cell in enumerate(heading):
         key = by_text.get(_norm(cell)) or by_number.get(_norm(cell))
         if key and key not in mapping.values():
@@ -82,7 +91,7 @@ def guess_mapping(heading, questions):
     return mapping
 
 
-def _cell_codes(question, cell):
+def _cell_codes(question: Question, cell: str) -> list[int] | None:
     """Option codes in a cell (numbers or labels), or None when something does not match."""
     options = list(question.options.all())
     codes = parse_codes(cell, len(options))
@@ -105,12 +114,14 @@ def _cell_codes(question, cell):
 
 @dataclass
 class Checked:
-    good: list = field(default_factory=list)  # [(line, checked answers)]
-    errors: list = field(default_factory=list)  # [(line, message)]
+    good: list[tuple[int, answers.Checked]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
 
 
-def import_check(batch, questions, mapping):
+def import_check(
+    batch: ImportBatch, questions: Sequence[Question], mapping: Mapping[str, str]
+) -> Checked:
     heading, rows = read_rows(batch)
     by_key = {q.key: q for q in questions}
     columns = {int(i): by_key[key] for i, key in mapping.items() if key in by_key}
@@ -118,7 +129,8 @@ def import_check(batch, questions, mapping):
     if not columns:
         raise SurveyError(_("Choose a question for at least one column."))
     for line, cells in rows:
-        raw, problems = {}, []
+        raw: RawAnswers = {}
+        problems: list[str] = []
         if len(cells) != len(heading):
             problems.append(
                 _("%(found)s columns instead of %(expected)s")
@@ -148,7 +160,9 @@ def import_check(batch, questions, mapping):
 
 
 @transaction.atomic
-def import_run(*, batch_id, user, mapping, good_only=False):
+def import_run(
+    *, batch_id: int, user: User, mapping: Mapping[str, str], good_only: bool = False
+) -> int:
     """Import the batch's lines as responses; with errors only when `good_only`. Returns the
     number imported."""
     batch = ImportBatch.objects.select_for_update().select_related("survey").get(pk=batch_id)

@@ -51,7 +51,11 @@ RATING_LABELS = [
     "4 やや満足",
     "5 とても満足",
 ]
-FIXED_OPTIONS = {Kind.AGE_BAND: AGE_BANDS, Kind.GENDER: GENDERS, Kind.RATING: RATING_LABELS}
+FIXED_OPTIONS: dict[str, list[str]] = {
+    Kind.AGE_BAND: AGE_BANDS,
+    Kind.GENDER: GENDERS,
+    Kind.RATING: RATING_LABELS,
+}
 
 
 class Survey(models.Model):

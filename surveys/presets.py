@@ -4,6 +4,8 @@ Each question is the keyword arguments of a new question; options as labels or d
 `takes_text` (その他 with free text) and `exclusive` (わからない / 特にない stand alone).
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Kind
@@ -114,4 +116,4 @@ CITIZEN = {
     ],
 }
 
-TEMPLATES = {"post_class": POST_CLASS, "citizen": CITIZEN}
+TEMPLATES: dict[str, dict[str, Any]] = {"post_class": POST_CLASS, "citizen": CITIZEN}

@@ -7,15 +7,19 @@ Percentages are of respondents (submitted responses of the version), so a multip
 question's shares add up to more than 100 %; 無回答 is respondents minus those who answered.
 """
 
-import datetime
-from dataclasses import dataclass, field
+from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from classes.models import Course, Venue
+from classes.models import Booking, Course, Venue
 from surveys.models import (
     AGE_BANDS,
     GENDERS,
@@ -28,19 +32,22 @@ from surveys.models import (
     Survey,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 NO_ANSWER = "無回答"
 # Cells under this many respondents are shown as "<5" in public exports.
 SUPPRESS_BELOW = 5
 
 
-def surveys_with_counts():
+def surveys_with_counts() -> QuerySet[Survey]:
     """Surveys, newest first, each with `answered` (submitted responses): one query."""
     return Survey.objects.annotate(
         answered=Count("responses", filter=Q(responses__submitted_at__isnull=False))
     )
 
 
-def survey_for_booking(booking):
+def survey_for_booking(booking: Booking) -> Survey | None:
     """The open survey that applies to a booking's session (attached to the session or its
     course), newest first, or None. One query."""
     session = booking.session
@@ -52,7 +59,7 @@ def survey_for_booking(booking):
     )
 
 
-def questions_of(survey, version=None):
+def questions_of(survey: Survey, version: int | None = None) -> list[Question]:
     """The questions of a version (default: current) with their options: two queries."""
     return list(
         Question.objects.filter(survey=survey, version=version or survey.version)
@@ -61,7 +68,7 @@ def questions_of(survey, version=None):
     )
 
 
-def versions_with_answers(survey):
+def versions_with_answers(survey: Survey) -> list[int]:
     return list(
         Response.objects.filter(survey=survey, submitted_at__isnull=False)
         .values_list("version", flat=True)
@@ -70,7 +77,9 @@ def versions_with_answers(survey):
     )
 
 
-def paper_count(survey, *, user=None, since=None):
+def paper_count(
+    survey: Survey, *, user: User | None = None, since: datetime.datetime | None = None
+) -> int:
     """Paper forms typed in for the survey (by `user`, since `since` when given)."""
     forms = Response.objects.filter(survey=survey, channel=Channel.PAPER)
     if user is not None:
@@ -83,7 +92,7 @@ def paper_count(survey, *, user=None, since=None):
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _pct(count, total):
+def _pct(count: int, total: int) -> float | None:
     return round(100 * count / total, 1) if total else None
 
 
@@ -99,19 +108,21 @@ class Row:
 class QuestionTable:
     question: Question
     n: int  # respondents of the version
-    rows: list = field(default_factory=list)  # one Row per option, then 無回答
+    rows: list[Row] = field(default_factory=list)  # one Row per option, then 無回答
     answered: int = 0
 
     @property
-    def no_answer(self):
+    def no_answer(self) -> int:
         return self.n - self.answered
 
 
-def _submitted(survey, version):
+def _submitted(survey: Survey, version: int) -> QuerySet[Response]:
     return Response.objects.filter(survey=survey, version=version, submitted_at__isnull=False)
 
 
-def survey_tables(survey, version=None, questions=None):
+def survey_tables(
+    survey: Survey, version: int | None = None, questions: Sequence[Question] | None = None
+) -> list[QuestionTable]:
     """One table per question: count and % of respondents per option, 無回答, n.
 
     Five queries: the questions, their options, n, counts per option, respondents answering
@@ -162,15 +173,16 @@ DIMENSIONS = {
 class CrossTab:
     question: Question
     dimension: str
-    columns: list  # [(column key, label, n respondents)]
-    rows: list  # [(label, [(count, pct), ...])] one per option, then 無回答
+    columns: list[tuple[tuple[Any, ...], str, int]]  # [(column key, label, n respondents)]
+    # [(label, [(count, pct), ...])] one per option, then 無回答
+    rows: list[tuple[str, list[tuple[int, float | None]]]]
 
     @property
-    def total_n(self):
+    def total_n(self) -> int:
         return sum(n for _key, _label, n in self.columns)
 
 
-def _group_fields(dimension, prefix=""):
+def _group_fields(dimension: str, prefix: str = "") -> list[str]:
     if dimension == "profile":
         return [f"{prefix}age_band", f"{prefix}gender"]
     if dimension in ("age_band", "gender"):
@@ -182,12 +194,12 @@ def _group_fields(dimension, prefix=""):
     raise ValueError(dimension)
 
 
-def _month(prefix=""):
+def _month(prefix: str = "") -> TruncMonth:
     return TruncMonth(f"{prefix}submitted_at", tzinfo=timezone.get_default_timezone())
 
 
-def _column_label(dimension, key, names):
-    def code_label(labels, code):
+def _column_label(dimension: str, key: tuple[Any, ...], names: Mapping[int, str]) -> str:
+    def code_label(labels: Sequence[str], code: int | None) -> str:
         return labels[code - 1] if code else NO_ANSWER
 
     if dimension == "profile":
@@ -210,11 +222,13 @@ def _column_label(dimension, key, names):
     )
 
 
-def _sort_key(key):
+def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
     return tuple((value is None, value if value is not None else 0) for value in key)
 
 
-def crosstab(survey, question, dimension, version=None):
+def crosstab(
+    survey: Survey, question: Question, dimension: str, version: int | None = None
+) -> CrossTab:
     """Count and % of respondents per option of `question` by a dimension: age band × gender,
     age band, gender, course, venue or month of answering. Each column's n is its number of
     respondents; respondents who did not give their age or gender are a column of their own
@@ -250,7 +264,7 @@ def crosstab(survey, question, dimension, version=None):
         .annotate(n=Count("id"))
         .order_by()
     }
-    names = {}
+    names: dict[int, str] = {}
     if dimension == "course":
         names = dict(
             Course.objects.filter(pk__in=[k[0] for k in group_n]).values_list("pk", "title")
@@ -274,10 +288,10 @@ def crosstab(survey, question, dimension, version=None):
     return CrossTab(question=question, dimension=dimension, columns=columns, rows=rows)
 
 
-def free_texts(questions, *, limit=50):
+def free_texts(questions: Iterable[Question], *, limit: int = 50) -> dict[int, list[str]]:
     """The latest free-text answers (text questions and その他) of these questions, newest
     first: {question id: [text, ...]}. One query, at most `limit` answers in all."""
-    texts = {}
+    texts: dict[int, list[str]] = {}
     rows = (
         Answer.objects.filter(question__in=questions)
         .exclude(text="")
@@ -294,7 +308,20 @@ def free_texts(questions, *, limit=50):
 SATISFIED_CODES = (4, 5)
 
 
-def satisfaction_share(*, start=None, end=None, course_ids=None, venue_ids=None, by=None):
+class Satisfaction(TypedDict):
+    respondents: int
+    satisfied: int
+    share: float | None
+
+
+def satisfaction_share(
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    course_ids: Iterable[int] | None = None,
+    venue_ids: Iterable[int] | None = None,
+    by: str | None = None,
+) -> Satisfaction | dict[Any, Satisfaction]:
     """Survey satisfaction %: of the respondents who answered a satisfaction question (a rating
     1–5 question flagged `is_satisfaction`, in any survey and any version), the share who
     answered 4 or 5.
@@ -345,7 +372,7 @@ def satisfaction_share(*, start=None, end=None, course_ids=None, venue_ids=None,
         ),
     }
 
-    def shaped(row):
+    def shaped(row: Mapping[str, Any]) -> Satisfaction:
         n, k = row["respondents"], row["satisfied"]
         return {"respondents": n, "satisfied": k, "share": (k / n) if n else None}
 
@@ -357,7 +384,7 @@ def satisfaction_share(*, start=None, end=None, course_ids=None, venue_ids=None,
         answers = answers.annotate(group=F(f"response__{by}_id"))
     else:
         raise ValueError(by)
-    result = {}
+    result: dict[Any, Satisfaction] = {}
     for row in answers.values("group").annotate(**totals).order_by("group"):
         key = row["group"]
         if by == "month" and key is not None:
@@ -366,9 +393,9 @@ def satisfaction_share(*, start=None, end=None, course_ids=None, venue_ids=None,
     return result
 
 
-def option_labels(question_ids):
+def option_labels(question_ids: Iterable[int]) -> dict[int, dict[int, str]]:
     """{question id: {code: label}} for exports: one query."""
-    labels = {}
+    labels: dict[int, dict[int, str]] = {}
     for qid, code, label in Option.objects.filter(question_id__in=question_ids).values_list(
         "question_id", "code", "label"
     ):

@@ -6,10 +6,12 @@ responses: the first edit after answers arrived copies the questions into a new 
 (`_editable_survey`), and the edit lands on the copy.
 """
 
-import hashlib
+from __future__ import annotations
+
+import datetime
 import secrets
-import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +19,6 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from classes.models import Booking, BookingStatus
 from classes.notify import route
@@ -25,11 +26,10 @@ from notifications.models import Channel as MessageChannel
 from notifications.models import Purpose
 from notifications.services import MessageSpec, messages_queue
 from surveys import presets
+from surveys.answers import Checked, RawAnswers, profile_codes
 from surveys.models import (
-    AGE_BANDS,
     CHOICE_KINDS,
     FIXED_OPTIONS,
-    GENDERS,
     Answer,
     Channel,
     Invitation,
@@ -40,9 +40,16 @@ from surveys.models import (
     Survey,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+    from classes.models import Course, Session
+    from surveys.models import ImportBatch
+
 
 class SurveyError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = message
 
@@ -50,7 +57,7 @@ class SurveyError(Exception):
 # --- building -------------------------------------------------------------------------------
 
 
-def survey_create(*, user, title, intro=""):
+def survey_create(*, user: User, title: str | None, intro: str = "") -> Survey:
     title = (title or "").strip()
     if not title:
         raise SurveyError(_("Give the survey a title."))
@@ -58,7 +65,7 @@ def survey_create(*, user, title, intro=""):
 
 
 @transaction.atomic
-def survey_from_template(*, user, template):
+def survey_from_template(*, user: User, template: str) -> Survey:
     spec = presets.TEMPLATES.get(template)
     if spec is None:
         raise SurveyError(_("There is no such template."))
@@ -71,7 +78,17 @@ def survey_from_template(*, user, template):
 
 
 @transaction.atomic
-def survey_update(*, survey_id, user, title, intro, status, public_link, courses, sessions):
+def survey_update(
+    *,
+    survey_id: int,
+    user: User,
+    title: str | None,
+    intro: str,
+    status: str,
+    public_link: bool,
+    courses: Iterable[Course],
+    sessions: Iterable[Session],
+) -> Survey:
     survey = Survey.objects.select_for_update().get(pk=survey_id)
     title = (title or "").strip()
     if not title:
@@ -86,21 +103,21 @@ def survey_update(*, survey_id, user, title, intro, status, public_link, courses
     return survey
 
 
-def _new_key():
+def _new_key() -> str:
     return secrets.token_hex(4)
 
 
 def _add_question(
-    survey,
+    survey: Survey,
     *,
-    kind,
-    text,
-    help_text="",
-    required=False,
-    max_choices=None,
-    is_satisfaction=False,
-    options=(),
-):
+    kind: str,
+    text: str | None,
+    help_text: str = "",
+    required: bool = False,
+    max_choices: int | None = None,
+    is_satisfaction: bool = False,
+    options: Iterable[OptionSpec] = (),
+) -> Question:
     text = (text or "").strip()
     if not text:
         raise SurveyError(_("Write the question."))
@@ -143,7 +160,11 @@ def _add_question(
     return question
 
 
-def _option_spec(option):
+# An option as a plain label, a dict (label, takes_text, exclusive) or such a tuple.
+OptionSpec = str | dict[str, Any] | tuple[str, bool, bool]
+
+
+def _option_spec(option: OptionSpec) -> tuple[str, bool, bool]:
     """An option as (label, takes_text, exclusive) from a tuple, a dict or a plain label."""
     if isinstance(option, str):
         return option.strip(), False, False
@@ -152,13 +173,13 @@ def _option_spec(option):
     return option
 
 
-def _has_answers(survey):
+def _has_answers(survey: Survey) -> bool:
     return Response.objects.filter(
         survey=survey, version=survey.version, submitted_at__isnull=False
     ).exists()
 
 
-def _editable_survey(survey_id):
+def _editable_survey(survey_id: int) -> Survey:
     """The survey, locked, with a current version that has no submitted answers: when it has,
     its questions and options are first copied into a new version (same keys and codes)."""
     survey = Survey.objects.select_for_update().get(pk=survey_id)
@@ -201,7 +222,7 @@ def _editable_survey(survey_id):
     return survey
 
 
-def _current_question(question_id):
+def _current_question(question_id: int) -> tuple[Survey, Question]:
     """(survey, question) where question is the editable copy of `question_id`."""
     old = Question.objects.filter(pk=question_id).values("survey_id", "key").first()
     if old is None:
@@ -216,16 +237,22 @@ def _current_question(question_id):
 
 
 @transaction.atomic
-def question_add(*, survey_id, user, **fields):
+def question_add(*, survey_id: int, user: User, **fields: Any) -> Question:
     survey = _editable_survey(survey_id)
     return _add_question(survey, **fields)
 
 
 @transaction.atomic
 def question_update(
-    *, question_id, user, text, help_text="", required=False, max_choices=None,
-    is_satisfaction=False,
-):  # fmt: skip
+    *,
+    question_id: int,
+    user: User,
+    text: str | None,
+    help_text: str = "",
+    required: bool = False,
+    max_choices: int | None = None,
+    is_satisfaction: bool = False,
+) -> Question:
     survey, question = _current_question(question_id)
     text = (text or "").strip()
     if not text:
@@ -242,14 +269,14 @@ def question_update(
 
 
 @transaction.atomic
-def question_delete(*, question_id, user):
+def question_delete(*, question_id: int, user: User) -> Survey:
     survey, question = _current_question(question_id)
     question.delete()  # only ever a question of a version without answers
     return survey
 
 
 @transaction.atomic
-def question_move(*, question_id, user, direction):
+def question_move(*, question_id: int, user: User, direction: str) -> Survey:
     survey, question = _current_question(question_id)
     siblings = list(
         Question.objects.filter(survey=survey, version=survey.version).order_by("position", "pk")
@@ -268,7 +295,14 @@ def question_move(*, question_id, user, direction):
 
 
 @transaction.atomic
-def option_add(*, question_id, user, label, takes_text=False, exclusive=False):
+def option_add(
+    *,
+    question_id: int,
+    user: User,
+    label: str | None,
+    takes_text: bool = False,
+    exclusive: bool = False,
+) -> Option:
     survey, question = _current_question(question_id)
     label = (label or "").strip()
     if question.options_fixed or question.kind not in CHOICE_KINDS:
@@ -281,7 +315,7 @@ def option_add(*, question_id, user, label, takes_text=False, exclusive=False):
     )
 
 
-def _current_option(option_id):
+def _current_option(option_id: int) -> tuple[Survey, Question, int]:
     old = Option.objects.filter(pk=option_id).values("question_id", "code").first()
     if old is None:
         raise SurveyError(_("This option no longer exists."))
@@ -291,7 +325,7 @@ def _current_option(option_id):
     return survey, question, old["code"]
 
 
-def _renumber(question, ordered):
+def _renumber(question: Question, ordered: list[Option]) -> None:
     """Give `ordered` options codes 1..n without tripping the unique (question, code) rule."""
     Option.objects.filter(question=question).update(code=F("code") + 1000)
     for n, option in enumerate(ordered, start=1):
@@ -300,7 +334,7 @@ def _renumber(question, ordered):
 
 
 @transaction.atomic
-def option_move(*, option_id, user, direction):
+def option_move(*, option_id: int, user: User, direction: str) -> Survey:
     survey, question, code = _current_option(option_id)
     options = list(question.options.order_by("code"))
     index = next(i for i, o in enumerate(options) if o.code == code)
@@ -312,7 +346,7 @@ def option_move(*, option_id, user, direction):
 
 
 @transaction.atomic
-def option_delete(*, option_id, user):
+def option_delete(*, option_id: int, user: User) -> Survey:
     survey, question, code = _current_option(option_id)
     options = list(question.options.order_by("code"))
     if len(options) == 1 and question.kind in (Kind.SINGLE, Kind.MULTI):
@@ -323,153 +357,21 @@ def option_delete(*, option_id, user):
     return survey
 
 
-# --- answers: reading and checking ------------------------------------------------------------
-
-MISSING = gettext_lazy("Please answer this question.")
-SEPARATORS = " ,、，;；/・\t　"
-
-
-@dataclass
-class Checked:
-    """Answers after checking: question key -> (codes, text, other_text); errors by key."""
-
-    answers: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-
-    @property
-    def ok(self):
-        return not self.errors
-
-
-def parse_codes(value, option_count):
-    """Option codes typed on the grid or found in a CSV cell: "1 3", "1,3", "13" (when every
-    code is one digit), full-width digits too. Returns a list of ints or None if unreadable."""
-    value = unicodedata.normalize("NFKC", value or "").strip()
-    if not value:
-        return []
-    for separator in SEPARATORS:
-        value = value.replace(separator, " ")
-    parts = value.split()
-    if len(parts) == 1 and option_count < 10 and parts[0].isdigit() and len(parts[0]) > 1:
-        parts = list(parts[0])
-    if not all(part.isdigit() for part in parts):
-        return None
-    return [int(part) for part in parts]
-
-
-def check_answers(questions, raw, *, partial=False):
-    """Check raw answers {key: {"codes": [...], "text": "...", "other": "..."}} against the
-    questions (with options prefetched). `partial` (a draft) skips the "required" rule."""
-    result = Checked()
-    for question in questions:
-        given = raw.get(question.key) or {}
-        codes = [c for c in given.get("codes") or [] if c is not None]
-        text = (given.get("text") or "").strip()
-        other = (given.get("other") or "").strip()
-        error = None
-        if question.kind == Kind.TEXT:
-            if not text and question.required and not partial:
-                error = MISSING
-            result.answers[question.key] = ([], text, "")
-        else:
-            options = {o.code: o for o in question.options.all()}
-            codes = list(dict.fromkeys(codes))
-            if any(code not in options for code in codes):
-                wrong = ", ".join(str(c) for c in codes if c not in options)
-                error = _("There is no option %(codes)s. Use 1 to %(last)s.") % {
-                    "codes": wrong,
-                    "last": max(options, default=0),
-                }
-            elif not codes and question.required and not partial:
-                error = MISSING
-            elif len(codes) > 1 and question.kind != Kind.MULTI:
-                error = _("Choose only one answer.")
-            elif question.max_choices and len(codes) > question.max_choices:
-                error = _("Choose at most %(n)s answers.") % {"n": question.max_choices}
-            elif len(codes) > 1 and any(options[c].exclusive for c in codes):
-                label = next(options[c].label for c in codes if options[c].exclusive)
-                error = _("“%(label)s” cannot be chosen together with other answers.") % {
-                    "label": label
-                }
-            if not any(options[c].takes_text for c in codes if c in options):
-                other = ""
-            result.answers[question.key] = (codes, "", other)
-        if error:
-            result.errors[question.key] = error
-    return result
-
-
-def raw_from_post(questions, data):
-    """The raw answers in a submitted answer form (names q_<key>, q_<key>_other)."""
-    raw = {}
-    for question in questions:
-        name = f"q_{question.key}"
-        if question.kind == Kind.TEXT:
-            raw[question.key] = {"text": data.get(name, "")}
-            continue
-        codes = [int(v) if v.isdigit() else -1 for v in data.getlist(name)]
-        raw[question.key] = {"codes": codes, "other": data.get(f"{name}_other", "")}
-    return raw
-
-
-def raw_from_grid(questions, values):
-    """The raw answers of one grid row: {key: typed text}; unreadable codes become errors."""
-    raw, unreadable = {}, {}
-    for question in questions:
-        typed = values.get(question.key, "")
-        if question.kind == Kind.TEXT:
-            raw[question.key] = {"text": typed}
-            continue
-        codes = parse_codes(typed, len(question.options.all()))
-        if codes is None:
-            unreadable[question.key] = _("Type option numbers, e.g. 1 or 1 3.")
-            codes = []
-        raw[question.key] = {"codes": codes}
-    return raw, unreadable
-
-
-def answers_hash(checked, *, salt=""):
-    material = repr(sorted(checked.answers.items())) + "|" + salt
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
 # --- answers: saving --------------------------------------------------------------------------
 
 # How long the public link refuses the same answers from the same sender.
-DUPLICATE_WINDOW = timezone.timedelta(hours=24)
-
-
-def _profile_codes(questions, checked):
-    age = gender = None
-    for question in questions:
-        codes = checked.answers.get(question.key, ([], "", ""))[0]
-        if question.kind == Kind.AGE_BAND and codes:
-            age = codes[0]
-        elif question.kind == Kind.GENDER and codes:
-            gender = codes[0]
-    return age, gender
-
-
-def prefill_profile(resident, *, today=None):
-    """Draft answers for the profile questions from the resident's record (the respondent can
-    change them; what they submit wins): {"age_band": code, "gender": code}."""
-    today = today or timezone.localdate()
-    found = {}
-    if resident is None:
-        return found
-    if resident.birth_year:
-        age = today.year - resident.birth_year
-        if age >= 10:
-            found[Kind.AGE_BAND] = min(age // 10, len(AGE_BANDS))
-    gender = {"male": 1, "female": 2, "other": 3, "undisclosed": 4}.get(resident.gender)
-    if gender:
-        found[Kind.GENDER] = gender
-    assert len(GENDERS) == 4
-    return found
+DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 
 @transaction.atomic
-def response_save_draft(*, survey, questions, raw, response=None, **where):
+def response_save_draft(
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    raw: RawAnswers,
+    response: Response | None = None,
+    **where: Any,
+) -> Response:
     """Keep unfinished answers to come back to; nothing is counted until submitted."""
     if response is None:
         response = Response(survey=survey, version=survey.version, **where)
@@ -482,8 +384,16 @@ def response_save_draft(*, survey, questions, raw, response=None, **where):
 
 @transaction.atomic
 def response_submit(
-    *, survey, questions, checked, channel, user=None, response=None, public_hash="", **where
-):
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    checked: Checked,
+    channel: str,
+    user: User | None = None,
+    response: Response | None = None,
+    public_hash: str = "",
+    **where: Any,
+) -> Response:
     """Record a checked set of answers as a submitted response (with Answer rows).
 
     `where` carries booking, invitation, resident, session, batch, source_line. A response for
@@ -514,7 +424,7 @@ def response_submit(
     response.version = survey.version
     response.channel = channel
     response.entered_by = user if channel in (Channel.PAPER, Channel.IMPORT) else None
-    response.age_band, response.gender = _profile_codes(questions, checked)
+    response.age_band, response.gender = profile_codes(questions, checked)
     if session is not None:
         response.session = session
         response.course_id, response.venue_id = session.course_id, session.venue_id
@@ -526,7 +436,9 @@ def response_submit(
     return response
 
 
-def _answer_rows(response, questions, checked):
+def _answer_rows(
+    response: Response, questions: Sequence[Question], checked: Checked
+) -> Iterator[Answer]:
     for question in questions:
         codes, text, other = checked.answers.get(question.key, ([], "", ""))
         if question.kind == Kind.TEXT:
@@ -545,7 +457,7 @@ def _answer_rows(response, questions, checked):
 
 
 @transaction.atomic
-def response_delete(*, response_id, user):
+def response_delete(*, response_id: int, user: User) -> None:
     """Remove a paper form typed by mistake (the grid's undo)."""
     deleted, _rows = Response.objects.filter(
         pk=response_id, channel=Channel.PAPER, entered_by=user
@@ -563,7 +475,14 @@ INVITATION_SMS = (
 
 
 @transaction.atomic
-def invitations_send(*, survey_id, session_id, user, base_url=None, now=None):
+def invitations_send(
+    *,
+    survey_id: int,
+    session_id: int,
+    user: User,
+    base_url: str | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[int, int]:
     """Make an invitation (its own link) for each attended booking of the session, and queue
     an SMS with the link for those who prefer SMS (through the notifications app, which keeps
     quiet hours and opt-outs). Returns (links made, SMS queued). Running it again makes and
@@ -616,7 +535,15 @@ def invitations_send(*, survey_id, session_id, user, base_url=None, now=None):
     return len(made), len(queued)
 
 
-def responses_record(*, survey, questions, rows, channel, user=None, batch=None):
+def responses_record(
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    rows: Sequence[tuple[int, Checked]],
+    channel: str,
+    user: User | None = None,
+    batch: ImportBatch | None = None,
+) -> list[Response]:
     """Record many checked answer sets at once (an import): rows are (source line, checked).
     Two INSERTs per batch of rows, whatever the file's size."""
     now = timezone.now()
@@ -624,7 +551,7 @@ def responses_record(*, survey, questions, rows, channel, user=None, batch=None)
     for line, checked in rows:
         if not checked.ok:
             raise SurveyError(_("Some answers need fixing."))
-        age, gender = _profile_codes(questions, checked)
+        age, gender = profile_codes(questions, checked)
         responses.append(
             Response(
                 survey=survey,

@@ -22,10 +22,10 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_schedules, sender=self)
-        # Shifts follow their sessions (volunteers.services, volunteers.notify).
+        # Shifts follow their sessions (volunteers.listeners, volunteers.notify).
         from classes import hooks
-        from volunteers import notify, services
+        from volunteers import listeners, notify
 
-        hooks.booking_changed.listen(services.booking_changed)
-        hooks.session_cancelled.listen(services.session_cancelled)
+        hooks.booking_changed.listen(listeners.booking_changed)
+        hooks.session_cancelled.listen(listeners.session_cancelled)
         hooks.session_moved.listen(notify.session_moved)

@@ -6,17 +6,20 @@ their places and count toward the volunteer's load) and replaces the earlier aut
 proposals of the period that nobody has accepted yet.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
-from classes.models import Session, SessionStatus
+from classes.models import Course, Session, SessionStatus
 from classes.scheduling import local_datetime
 from followups.services import later
 from volunteers import matching, notify
@@ -29,6 +32,9 @@ from volunteers.models import (
     Volunteer,
 )
 from volunteers.services import VolunteerError, needs_ensure
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 log = logging.getLogger(__name__)
 
@@ -45,29 +51,29 @@ LIKED_SKILLS = {
 }
 
 
-def _liked(course):
+def _liked(course: Course) -> frozenset[str]:
     return frozenset(
         LIKED_SKILLS.get(course.device_os, set()) | LIKED_SKILLS.get(course.category, set())
     )
 
 
-def _local(moment):
+def _local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment)
 
 
-def _month_bounds(start, end):
+def _month_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
     first = start.replace(day=1)
     after = (end.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     return first, after - datetime.timedelta(days=1)
 
 
-def _locked_shift(assignment):
+def _locked_shift(assignment: Assignment) -> matching.Locked:
     s = assignment.session
     start, end = _local(s.starts_at), _local(s.ends_at)
     return matching.Locked(s.pk, s.venue_id, start.date(), start.time(), end.time())
 
 
-def _person(volunteer, locked):
+def _person(volunteer: Volunteer, locked: list[matching.Locked]) -> matching.Person:
     return matching.Person(
         id=volunteer.pk,
         skills=frozenset(volunteer.skills),
@@ -87,28 +93,32 @@ def _person(volunteer, locked):
     )
 
 
-def _volunteers(first, last):
+def _volunteers(first: datetime.date, last: datetime.date) -> QuerySet[Volunteer]:
     exceptions = AvailabilityException.objects.filter(date__gte=first, date__lte=last)
     return Volunteer.objects.prefetch_related(
         "venues", "windows", "qualifications", Prefetch("exceptions", queryset=exceptions)
     )
 
 
-def person_for(volunteer, *, around):
+def person_for(volunteer: Volunteer, *, around: datetime.date) -> matching.Person:
     """One volunteer as the solver sees them, for the month around `around` (5 queries)."""
     first, last = _month_bounds(around, around)
     volunteer = _volunteers(first, last).get(pk=volunteer.pk)
     return _person(volunteer, [])
 
 
-def _range(first, last):
+def _range(
+    first: datetime.date, last: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
     return (
         local_datetime(first, datetime.time.min),
         local_datetime(last + datetime.timedelta(days=1), datetime.time.min),
     )
 
 
-def load_period(start, end, *, replace_proposals=False):
+def load_period(
+    start: datetime.date, end: datetime.date, *, replace_proposals: bool = False
+) -> tuple[list[matching.Person], list[matching.Need]]:
     """(people, needs) for the period, creating default needs where sessions have none."""
     lo, hi = _range(start, end)
     sessions = list(
@@ -132,7 +142,8 @@ def load_period(start, end, *, replace_proposals=False):
         .exclude(session__status=SessionStatus.CANCELLED)
         .select_related("session")
     )
-    locked_by_person, taken = {}, {}
+    locked_by_person: dict[int, list[matching.Locked]] = {}
+    taken: dict[int, int] = {}
     for a in held:
         locked_by_person.setdefault(a.volunteer_id, []).append(_locked_shift(a))
         taken[a.need_id] = taken.get(a.need_id, 0) + 1
@@ -163,7 +174,7 @@ def load_period(start, end, *, replace_proposals=False):
     return people, needs
 
 
-def matching_run_start(*, start, end, user):
+def matching_run_start(*, start: datetime.date, end: datetime.date, user: User) -> MatchingRun:
     """Queue an auto-assign for the period; the page follows the run's progress."""
     if end < start:
         raise VolunteerError(_("The end date is before the start date."))
@@ -175,11 +186,11 @@ def matching_run_start(*, start, end, user):
     return run
 
 
-def _progress(run_id, percent, stage):
+def _progress(run_id: int, percent: int, stage: str) -> None:
     MatchingRun.objects.filter(pk=run_id).update(progress=percent, stage=stage)
 
 
-def matching_run_execute(*, run_id, time_limit=None):
+def matching_run_execute(*, run_id: int, time_limit: float | None = None) -> MatchingRun | None:
     """Run a queued run once (a second call finds it taken and returns)."""
     claimed = MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.QUEUED).update(
         status=MatchingRun.Status.RUNNING, progress=5, stage="loading"
@@ -211,7 +222,7 @@ def matching_run_execute(*, run_id, time_limit=None):
     return MatchingRun.objects.get(pk=run_id)
 
 
-def _write(run, result):
+def _write(run: MatchingRun, result: matching.Result) -> None:
     needs = ShiftNeed.objects.in_bulk([nid for _pid, nid in result.pairs])
     now = timezone.now()
     busy = set(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from classes.models import Venue
 from residents.forms import DATE_INPUT_FORMATS, PHONE_INVALID, KanaField
 from residents.normalize import parse_phone, to_e164
+from volunteers.availability import overlap_message, window_overlap
 from volunteers.models import (
     AvailabilityException,
     CourseStaffing,
@@ -16,7 +17,6 @@ from volunteers.models import (
     Skill,
     Volunteer,
 )
-from volunteers.services import overlap_message, window_overlap
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

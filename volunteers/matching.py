@@ -19,12 +19,15 @@ eligible ones without losing a place (a load penalty inside CP-SAT did not impro
 time limit on 2 cores).
 """
 
+from __future__ import annotations
+
 import datetime
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -53,8 +56,8 @@ class Need:
     start: datetime.time  # local times
     end: datetime.time
     places: int  # still open (accepted assignments already taken off)
-    required_skills: frozenset = frozenset()
-    liked_skills: frozenset = frozenset()
+    required_skills: frozenset[str] = frozenset()
+    liked_skills: frozenset[str] = frozenset()
 
     @property
     def month(self):
@@ -79,16 +82,19 @@ class Locked:
 @dataclass
 class Person:
     id: int
-    skills: frozenset
-    venues: frozenset
+    skills: frozenset[str]
+    venues: frozenset[int]
     max_per_month: int
-    weekly: list = field(default_factory=list)  # [(weekday, start, end)]
-    away: frozenset = frozenset()  # dates
-    extra: list = field(default_factory=list)  # [(date, start, end)]
-    qualified: list = field(default_factory=list)  # [(issued_on, expires_on or None)]
-    locked: list = field(default_factory=list)  # [Locked]
+    # [(weekday, start, end)]
+    weekly: list[tuple[int, datetime.time, datetime.time]] = field(default_factory=list)
+    away: frozenset[datetime.date] = frozenset()
+    # [(date, start, end)]
+    extra: list[tuple[datetime.date, Any, Any]] = field(default_factory=list)
+    # [(issued_on, expires_on or None)]
+    qualified: list[tuple[datetime.date, datetime.date | None]] = field(default_factory=list)
+    locked: list[Locked] = field(default_factory=list)
 
-    def available(self, day, start, end):
+    def available(self, day: datetime.date, start: datetime.time, end: datetime.time) -> bool:
         if day in self.away:
             return False
         for weekday, w_start, w_end in self.weekly:
@@ -96,7 +102,7 @@ class Person:
                 return True
         return any(d == day and s <= start and end <= e for d, s, e in self.extra)
 
-    def qualified_on(self, day):
+    def qualified_on(self, day: datetime.date) -> bool:
         return any(
             issued <= day and (expires is None or day <= expires)
             for issued, expires in self.qualified
@@ -111,13 +117,13 @@ class Person:
 
 @dataclass
 class Result:
-    pairs: list  # [(person_id, need_id)] new proposals
+    pairs: list[tuple[int, int]]  # [(person_id, need_id)] new proposals
     places: int
     covered: int
-    unfilled: list  # [{"need": id, "missing": n, "reason": code}]
+    unfilled: list[dict[str, Any]]  # [{"need": id, "missing": n, "reason": code}]
     status: str
     seconds: float
-    loads: dict  # person_id -> shifts in the period (locked + new)
+    loads: dict[int, int]  # person_id -> shifts in the period (locked + new)
 
 
 def _overlaps(a_start, a_end, b_start, b_end):
@@ -212,7 +218,14 @@ def _cp_model():
     return cp_model
 
 
-def solve(people, needs, *, time_limit=10.0, workers=2, progress=None):
+def solve(
+    people: Sequence[Person],
+    needs: Sequence[Need],
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    progress: Callable[[int, str], object] | None = None,
+) -> Result:
     """Proposals for the open places of `needs`: one CP-SAT solve, then `rebalance`.
 
     Objective (CP-SAT, maximised, lexicographic through weights): first the places filled, then
@@ -333,7 +346,7 @@ def _run(model, seconds, workers, presolve=False):
 
 @dataclass
 class _Built:
-    model: "cp_model.CpModel"
+    model: cp_model.CpModel
     x: dict  # (person id, need id) -> BoolVar
     skill_terms: list
     # (aux var, [x keys]): the aux var is true when any of the keys is.

@@ -4,7 +4,11 @@ assignments and matching runs.
 Reports (延べ活動人数 and hours) read `Assignment`: see its docstring.
 """
 
+from __future__ import annotations
+
+import datetime
 import secrets
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -33,12 +37,12 @@ class Role(models.TextChoices):
     RECEPTION = "reception", _("Reception")
 
 
-def new_calendar_token():
+def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class VolunteerQuerySet(models.QuerySet):
-    def approved(self):
+class VolunteerQuerySet(models.QuerySet["Volunteer"]):
+    def approved(self) -> Self:
         return self.filter(status=Volunteer.Status.APPROVED)
 
 
@@ -93,18 +97,18 @@ class Volunteer(models.Model):
         return self.full_name
 
     @property
-    def full_name(self):
+    def full_name(self) -> str:
         return f"{self.family_name} {self.given_name}"
 
     @property
-    def full_name_kana(self):
+    def full_name_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}"
 
     @property
-    def is_approved(self):
+    def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
-    def skill_labels(self):
+    def skill_labels(self) -> list[str]:
         labels = dict(Skill.choices)
         return [labels.get(skill, skill) for skill in self.skills]
 
@@ -141,7 +145,7 @@ class Qualification(models.Model):
     def __str__(self):
         return self.name or self.get_kind_display()
 
-    def valid_on(self, day):
+    def valid_on(self, day: datetime.date) -> bool:
         return self.issued_on <= day and (self.expires_on is None or day <= self.expires_on)
 
 
@@ -247,16 +251,22 @@ class ShiftNeed(models.Model):
             models.UniqueConstraint(fields=["session", "role"], name="need_one_per_role"),
         ]
 
+    # Set for the office pages (volunteers.queries): its assignments, and why places stayed
+    # empty after a run.
+    rows: list[Assignment]
+    missing: int
+    reason: str
+
     def __str__(self):
         return f"{self.session_id} {self.role} ×{self.count}"
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def holding(self):
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def holding(self) -> Self:
         """Assignments that fill a place: proposed or accepted."""
         return self.filter(status__in=HOLDING_STATUSES)
 
-    def worked(self):
+    def worked(self) -> Self:
         """Shifts the volunteer actually did (checked in)."""
         return self.filter(checked_in_at__isnull=False)
 
@@ -344,15 +354,15 @@ class Assignment(models.Model):
         return f"{self.volunteer_id}@{self.session_id} {self.status}"
 
     @property
-    def is_holding(self):
+    def is_holding(self) -> bool:
         return self.status in HOLDING_STATUSES
 
     @property
-    def ical_uid(self):
+    def ical_uid(self) -> str:
         return f"assignment-{self.pk}@tsunagu"
 
     @property
-    def hours(self):
+    def hours(self) -> float:
         """Hours worked: check-in to check-out, or the planned length when not checked out."""
         if not self.checked_in_at:
             return 0.0
@@ -409,5 +419,5 @@ class MatchingRun(models.Model):
         return f"{self.period_start}–{self.period_end} {self.status}"
 
     @property
-    def is_finished(self):
+    def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -14,21 +14,31 @@ services and autoassign): a change that is rolled back tells nobody, and one tha
 the volunteer even if the process dies right after.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from classes.models import SessionStatus
+from classes.hooks import SessionMoved
+from classes.models import Session, SessionStatus
 from classes.notify import SIGNATURE, when
-from notifications.models import Channel, Purpose
+from notifications.models import Channel, Message, Purpose
 from notifications.services import MessageSpec, messages_queue
 from residents.normalize import is_mobile, parse_phone, to_e164
-from volunteers.models import Assignment, Role
+from volunteers.models import Assignment, Role, Volunteer
 
 # The role names as the volunteer pages show them in Japanese (locale/ja/parts/volunteers.po).
-ROLE_JA = {Role.LEAD: "講師", Role.ASSISTANT: "アシスタント", Role.RECEPTION: "受付"}
+ROLE_JA: dict[str, str] = {
+    Role.LEAD: "講師",
+    Role.ASSISTANT: "アシスタント",
+    Role.RECEPTION: "受付",
+}
 # A run's proposal SMS lists this many shifts; the rest are counted ("ほか2件").
 LISTED_PROPOSALS = 3
 
@@ -41,28 +51,29 @@ _CANCEL_REASONS = {
 }
 
 
-def mobile(volunteer):
+def mobile(volunteer: Volunteer) -> str | None:
     """The volunteer's mobile number in E.164, or None (landline or unusable: no message)."""
     number = parse_phone(volunteer.phone)
     return to_e164(number) if number and is_mobile(number) else None
 
 
-def link(name, *args):
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(f"volunteers:{name}", args=args)
+def link(name: str, *args: object) -> str:
+    base: str = settings.PUBLIC_BASE_URL
+    return base.rstrip("/") + reverse(f"volunteers:{name}", args=args)
 
 
-def shift_when(session):
+def shift_when(session: Session) -> str:
     """12月10日（水）13:30〜15:00"""
     return f"{when(session)}〜{timezone.localtime(session.ends_at):%H:%M}"
 
 
-def _shift(assignment):
+def _shift(assignment: Assignment) -> str:
     session = assignment.session
     role = ROLE_JA.get(assignment.need.role, assignment.need.role)
     return f"{shift_when(session)} {session.course.title}（{session.venue.name}）「{role}」"
 
 
-def proposal_text(assignments):
+def proposal_text(assignments: Sequence[Assignment]) -> str:
     if len(assignments) == 1:
         (one,) = assignments
         return (
@@ -78,7 +89,7 @@ def proposal_text(assignments):
     )
 
 
-def reminder_text(assignment):
+def reminder_text(assignment: Assignment) -> str:
     return (
         f"{SIGNATURE}明日 {_shift(assignment)}のご担当です。よろしくお願いします。"
         f"詳しくはこちら: {link('shift_detail', assignment.pk)} "
@@ -86,7 +97,7 @@ def reminder_text(assignment):
     )
 
 
-def cancelled_text(assignment, reason):
+def cancelled_text(assignment: Assignment, reason: str) -> str:
     why = _CANCEL_REASONS.get(reason, _CANCEL_REASONS[BY_OFFICE])
     return (
         f"{SIGNATURE}{why}、{_shift(assignment)}のご担当は取り消しになりました。"
@@ -94,7 +105,7 @@ def cancelled_text(assignment, reason):
     )
 
 
-def moved_text(assignment):
+def moved_text(assignment: Assignment) -> str:
     return (
         f"{SIGNATURE}ご担当の教室の日時か会場が変わりました。新しい予定: {_shift(assignment)}。"
         f"ご都合が悪くなった場合は、こちらからお知らせください: "
@@ -102,7 +113,7 @@ def moved_text(assignment):
     )
 
 
-def _assignments(**filters):
+def _assignments(**filters: Any) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(**filters)
         .select_related("volunteer", "need", "session__course", "session__venue")
@@ -110,10 +121,12 @@ def _assignments(**filters):
     )
 
 
-def _spec(volunteer, purpose, text, key, assignments):
+def _spec(
+    volunteer: Volunteer, purpose: str, text: str, key: str, assignments: Sequence[Assignment]
+) -> MessageSpec:
     return MessageSpec(
         channel=Channel.SMS,
-        to=mobile(volunteer),
+        to=mobile(volunteer) or "",  # callers send only to a volunteer with a mobile
         purpose=purpose,
         template_key=f"{purpose}_sms",
         text=text,
@@ -123,10 +136,17 @@ def _spec(volunteer, purpose, text, key, assignments):
     )
 
 
+def _queued(specs: list[MessageSpec], *, now: datetime.datetime) -> list[Message]:
+    queued: list[Message] = messages_queue(specs, now=now)
+    return queued
+
+
 # --- what is sent ------------------------------------------------------------------------------
 
 
-def proposals_notice(*, assignment_ids, now=None):
+def proposals_notice(
+    *, assignment_ids: Iterable[int], now: datetime.datetime | None = None
+) -> list[Message]:
     """One SMS per volunteer for these new proposals (one manual assignment, or one auto-assign
     run's): the shifts still proposed and not yet begun. Keyed by the volunteer's first
     assignment of the batch, so a second call sends nothing."""
@@ -137,7 +157,7 @@ def proposals_notice(*, assignment_ids, now=None):
         session__status=SessionStatus.SCHEDULED,
         session__starts_at__gt=now,
     )
-    by_volunteer = {}
+    by_volunteer: dict[int, list[Assignment]] = {}
     for assignment in rows:
         by_volunteer.setdefault(assignment.volunteer_id, []).append(assignment)
     specs = []
@@ -155,16 +175,18 @@ def proposals_notice(*, assignment_ids, now=None):
                 shifts,
             )
         )
-    return messages_queue(specs, now=now)
+    return _queued(specs, now=now)
 
 
-def run_proposals_notice(*, run_id, now=None):
+def run_proposals_notice(*, run_id: int, now: datetime.datetime | None = None) -> list[Message]:
     """The proposals an auto-assign run made (those still proposed)."""
     ids = Assignment.objects.filter(run_id=run_id, status=Assignment.Status.PROPOSED)
     return proposals_notice(assignment_ids=ids.values_list("pk", flat=True), now=now)
 
 
-def shift_cancelled_notice(*, assignment_ids, reason=BY_OFFICE, now=None):
+def shift_cancelled_notice(
+    *, assignment_ids: Iterable[int], reason: str = BY_OFFICE, now: datetime.datetime | None = None
+) -> list[Message]:
     """Tell volunteers their shift was cancelled (only shifts that had not yet ended)."""
     now = now or timezone.now()
     rows = _assignments(
@@ -183,15 +205,15 @@ def shift_cancelled_notice(*, assignment_ids, reason=BY_OFFICE, now=None):
         for a in rows
         if mobile(a.volunteer)
     ]
-    return messages_queue(specs, now=now)
+    return _queued(specs, now=now)
 
 
-def session_moved(event):
+def session_moved(event: SessionMoved) -> None:
     """classes.hooks.session_moved listener."""
     shift_moved_notice(session_id=event.session_id)
 
 
-def shift_moved_notice(*, session_id, now=None):
+def shift_moved_notice(*, session_id: int, now: datetime.datetime | None = None) -> list[Message]:
     """A coming session's date, time or venue changed: the volunteers proposed or accepted for
     its shifts hear the new ones (once per new date, time and venue)."""
     now = now or timezone.now()
@@ -213,10 +235,10 @@ def shift_moved_notice(*, session_id, now=None):
         for a in rows
         if mobile(a.volunteer)
     ]
-    return messages_queue(specs, now=now)
+    return _queued(specs, now=now)
 
 
-def day_before_reminders(*, now=None):
+def day_before_reminders(*, now: datetime.datetime | None = None) -> list[Message]:
     """Remind volunteers of the shifts they accepted for tomorrow (Asia/Tokyo)."""
     now = now or timezone.now()
     tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
@@ -240,4 +262,4 @@ def day_before_reminders(*, now=None):
         for a in rows
         if mobile(a.volunteer)
     ]
-    return messages_queue(specs, now=now)
+    return _queued(specs, now=now)

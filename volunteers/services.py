@@ -3,21 +3,23 @@ verb, keyword-only arguments with the acting user, one transaction each, `Volunt
 message fit to show when a rule says no.
 """
 
+from __future__ import annotations
+
 import datetime
-import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Role as AccessRole
-from classes.models import SEAT_STATUSES, Session, SessionStatus
+from classes.models import Course, Session, SessionStatus
 from followups.services import later
 from volunteers import hooks, notify
+from volunteers.availability import overlap_message, window_overlap
 from volunteers.models import (
-    DEFAULT_PARTICIPANTS_PER_ASSISTANT,
     HOLDING_STATUSES,
     Assignment,
     AvailabilityException,
@@ -29,6 +31,18 @@ from volunteers.models import (
     Volunteer,
     new_calendar_token,
 )
+from volunteers.staffing import (
+    assignment_warnings,
+    assistants_for,
+    participants_per_assistant,
+    seats_taken,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+    from classes.models import Venue
 
 # Check-in opens this long before the shift starts and closes this long after it ends.
 CHECKIN_EARLY = datetime.timedelta(hours=1)
@@ -38,7 +52,7 @@ CHECKIN_LATE = datetime.timedelta(hours=3)
 class VolunteerError(Exception):
     """A volunteer rule said no; `message` is fit to show the user."""
 
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: StrOrPromise, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -47,7 +61,7 @@ class VolunteerError(Exception):
 class AssignmentConflict(VolunteerError):
     """A manual assignment breaks soft rules; `warnings` lists them. Repeat with force=True."""
 
-    def __init__(self, warnings):
+    def __init__(self, warnings: list[str]) -> None:
         super().__init__("; ".join(warnings), code="conflict")
         self.warnings = warnings
 
@@ -67,7 +81,7 @@ PROFILE_FIELDS = (
 )
 
 
-def volunteer_apply(*, user, venues=(), **fields):
+def volunteer_apply(*, user: User, venues: Iterable[Venue] = (), **fields: Any) -> Volunteer:
     """A signed-up user applies to volunteer; the DX office approves later."""
     if Volunteer.objects.filter(user=user).exists():
         raise VolunteerError(_("You have already applied."), code="exists")
@@ -79,7 +93,9 @@ def volunteer_apply(*, user, venues=(), **fields):
     return volunteer
 
 
-def volunteer_update(*, volunteer, user, venues=None, **fields):
+def volunteer_update(
+    *, volunteer: Volunteer, user: User, venues: Iterable[Venue] | None = None, **fields: Any
+) -> Volunteer:
     with transaction.atomic():
         for name, value in fields.items():
             if name in PROFILE_FIELDS:
@@ -90,7 +106,7 @@ def volunteer_update(*, volunteer, user, venues=None, **fields):
     return volunteer
 
 
-def volunteer_approve(*, volunteer_id, user):
+def volunteer_approve(*, volunteer_id: int, user: User) -> Volunteer:
     """Approve an application: the user joins the volunteer role."""
     with transaction.atomic():
         volunteer = (
@@ -107,7 +123,7 @@ def volunteer_approve(*, volunteer_id, user):
     return volunteer
 
 
-def volunteer_reject(*, volunteer_id, user):
+def volunteer_reject(*, volunteer_id: int, user: User) -> Volunteer:
     with transaction.atomic():
         volunteer = (
             Volunteer.objects.select_for_update().select_related("user").get(pk=volunteer_id)
@@ -118,7 +134,7 @@ def volunteer_reject(*, volunteer_id, user):
     return volunteer
 
 
-def calendar_token_rotate(*, volunteer, user):
+def calendar_token_rotate(*, volunteer: Volunteer, user: User) -> str:
     """A new private feed address; the old one stops working at once."""
     volunteer.calendar_token = new_calendar_token()
     volunteer.save(update_fields=["calendar_token"])
@@ -128,7 +144,15 @@ def calendar_token_rotate(*, volunteer, user):
 # --- qualifications and availability ------------------------------------------------------------
 
 
-def qualification_add(*, volunteer, user, kind, issued_on, expires_on=None, name=""):
+def qualification_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    kind: str,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    name: str = "",
+) -> Qualification:
     if expires_on and expires_on < issued_on:
         raise VolunteerError(_("The expiry date is before the issue date."))
     return Qualification.objects.create(
@@ -136,32 +160,18 @@ def qualification_add(*, volunteer, user, kind, issued_on, expires_on=None, name
     )
 
 
-def qualification_remove(*, qualification_id, volunteer, user):
+def qualification_remove(*, qualification_id: int, volunteer: Volunteer, user: User) -> None:
     Qualification.objects.filter(pk=qualification_id, volunteer=volunteer).delete()
 
 
-def window_overlap(volunteer, weekday, start, end, exclude_id=None):
-    """The weekly window of `volunteer` that overlaps the given one, or None."""
-    windows = AvailabilityWindow.objects.filter(
-        volunteer=volunteer, weekday=weekday, start_time__lt=end, end_time__gt=start
-    )
-    if exclude_id:
-        windows = windows.exclude(pk=exclude_id)
-    return windows.first()
-
-
-def overlap_message(window):
-    return _(
-        "This overlaps the time you already entered (%(day)s %(start)s–%(end)s). "
-        "Change that one or choose another time."
-    ) % {
-        "day": window.get_weekday_display(),
-        "start": f"{window.start_time:%H:%M}",
-        "end": f"{window.end_time:%H:%M}",
-    }
-
-
-def window_add(*, volunteer, user, weekday, start_time, end_time):
+def window_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    weekday: int,
+    start_time: datetime.time,
+    end_time: datetime.time,
+) -> AvailabilityWindow:
     if end_time <= start_time:
         raise VolunteerError(_("The end time must be after the start time."))
     with transaction.atomic():
@@ -175,11 +185,19 @@ def window_add(*, volunteer, user, weekday, start_time, end_time):
         )
 
 
-def window_remove(*, window_id, volunteer, user):
+def window_remove(*, window_id: int, volunteer: Volunteer, user: User) -> None:
     AvailabilityWindow.objects.filter(pk=window_id, volunteer=volunteer).delete()
 
 
-def exception_add(*, volunteer, user, date, kind, start_time=None, end_time=None):
+def exception_add(
+    *,
+    volunteer: Volunteer,
+    user: User,
+    date: datetime.date,
+    kind: str,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+) -> AvailabilityException:
     if kind == AvailabilityException.Kind.EXTRA:
         if not start_time or not end_time:
             raise VolunteerError(_("Please enter the hours of the extra day."))
@@ -192,38 +210,24 @@ def exception_add(*, volunteer, user, date, kind, start_time=None, end_time=None
     )
 
 
-def exception_remove(*, exception_id, volunteer, user):
+def exception_remove(*, exception_id: int, volunteer: Volunteer, user: User) -> None:
     AvailabilityException.objects.filter(pk=exception_id, volunteer=volunteer).delete()
 
 
 # --- shift needs --------------------------------------------------------------------------------
 
 
-def assistants_for(booked, per_assistant):
-    """Assistants a session needs for `booked` participants (rounded up; at least one)."""
-    return max(1, math.ceil(booked / max(per_assistant, 1)))
-
-
-def _booked(session_ids):
-    rows = (
-        Session.objects.filter(pk__in=session_ids)
-        .annotate(n=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)))
-        .values_list("pk", "n")
-    )
-    return dict(rows)
-
-
-def needs_ensure(*, sessions, user=None):
+def needs_ensure(*, sessions: Iterable[Session], user: User | None = None) -> int:
     """Default needs for sessions that have none yet (lead, assistants by bookings, reception).
 
     Returns the number of needs created. Sessions that already have needs are left alone.
     """
-    sessions = [s for s in sessions if s.status != SessionStatus.CANCELLED]
-    have = set(ShiftNeed.objects.filter(session__in=sessions).values_list("session_id", flat=True))
-    todo = [s for s in sessions if s.pk not in have]
+    on = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    have = set(ShiftNeed.objects.filter(session__in=on).values_list("session_id", flat=True))
+    todo = [s for s in on if s.pk not in have]
     if not todo:
         return 0
-    booked = _booked([s.pk for s in todo])
+    booked = seats_taken([s.pk for s in todo])
     staffing = {
         row.course_id: row
         for row in CourseStaffing.objects.filter(course_id__in={s.course_id for s in todo})
@@ -252,7 +256,15 @@ def needs_ensure(*, sessions, user=None):
     return len(rows)
 
 
-def need_set(*, session_id, role, count, required_skills, user, follows_bookings=False):
+def need_set(
+    *,
+    session_id: int,
+    role: str,
+    count: int,
+    required_skills: Iterable[str],
+    user: User,
+    follows_bookings: bool = False,
+) -> ShiftNeed | None:
     """Create or change one role's need on a session (count 0 removes it)."""
     with transaction.atomic():
         if count == 0:
@@ -270,8 +282,9 @@ def need_set(*, session_id, role, count, required_skills, user, follows_bookings
     return need
 
 
-def needs_follow_bookings(session_id):
-    """Reset the count of the session's assistant needs that follow bookings."""
+def needs_follow_bookings(*, session_id: int) -> None:
+    """Reset the count of the session's assistant needs that follow bookings (a booking changed
+    or the course's ratio did); runs in the caller's transaction."""
     needs = list(
         ShiftNeed.objects.filter(session_id=session_id, follows_bookings=True).select_related(
             "session__course__staffing"
@@ -279,34 +292,15 @@ def needs_follow_bookings(session_id):
     )
     if not needs:
         return
-    booked = _booked([session_id]).get(session_id, 0)
+    booked = seats_taken([session_id]).get(session_id, 0)
     for need in needs:
-        ratio = _ratio(need.session.course)
+        ratio = participants_per_assistant(need.session.course)
         count = assistants_for(booked, ratio)
         if need.count != count:
             ShiftNeed.objects.filter(pk=need.pk).update(count=count, updated_at=timezone.now())
 
 
-def _ratio(course):
-    try:
-        return course.staffing.participants_per_assistant
-    except CourseStaffing.DoesNotExist:
-        return DEFAULT_PARTICIPANTS_PER_ASSISTANT
-
-
-def booking_changed(change):
-    """classes.hooks.booking_changed listener: the assistant count may change."""
-    if change.reason == "session_cancelled":
-        return  # the session's shifts end with it (session_cancelled)
-    needs_follow_bookings(change.session_id)
-
-
-def session_cancelled(event):
-    """classes.hooks.session_cancelled listener: its shifts are cancelled, bookings or not."""
-    assignments_cancel_for_cancelled_sessions(session_ids=[event.session_id])
-
-
-def course_staffing_set(*, course, user, **fields):
+def course_staffing_set(*, course: Course, user: User, **fields: Any) -> CourseStaffing:
     """Change a course's usual staffing; its upcoming sessions' assistant counts follow."""
     with transaction.atomic():
         staffing, _created = CourseStaffing.objects.update_or_create(course=course, defaults=fields)
@@ -316,64 +310,16 @@ def course_staffing_set(*, course, user, **fields):
             follows_bookings=True,
         ).values_list("session_id", flat=True)
         for session_id in set(upcoming):
-            needs_follow_bookings(session_id)
+            needs_follow_bookings(session_id=session_id)
     return staffing
 
 
 # --- assignments --------------------------------------------------------------------------------
 
 
-def assignment_warnings(*, volunteer, need):
-    """Why this volunteer should not take this need: overlapping shift, maximum, availability,
-    skills, qualification, venue. Bounded queries (6)."""
-    from volunteers.autoassign import person_for  # plain-data view of the volunteer
-
-    session = need.session
-    start = timezone.localtime(session.starts_at)
-    end = timezone.localtime(session.ends_at)
-    day = start.date()
-    warnings = []
-    missing = set(need.required_skills) - set(volunteer.skills)
-    if missing:
-        warnings.append(_("Does not have the skills this role needs."))
-    person = person_for(volunteer, around=day)
-    if not person.qualified_on(day):
-        warnings.append(_("Has no qualification valid on the day of the shift."))
-    if session.venue_id not in person.venues:
-        warnings.append(_("Has not said they can reach this venue."))
-    if not person.available(day, start.time(), end.time()):
-        warnings.append(_("Is not available at this time."))
-    others = (
-        Assignment.objects.holding()
-        .filter(volunteer=volunteer, session__starts_at__date=day)
-        .exclude(session=session)
-        .select_related("session")
-    )
-    for other in others:
-        o_start = timezone.localtime(other.session.starts_at)
-        o_end = timezone.localtime(other.session.ends_at)
-        if o_start < end and start < o_end:
-            warnings.append(_("Has another shift at the same time."))
-        elif (o_start.hour < 12) == (
-            start.hour < 12
-        ) and other.session.venue_id != session.venue_id:
-            warnings.append(_("Has a shift at another venue in the same half-day."))
-    month_count = (
-        Assignment.objects.holding()
-        .filter(
-            volunteer=volunteer,
-            session__starts_at__year=start.year,
-            session__starts_at__month=start.month,
-        )
-        .exclude(session=session)
-        .count()
-    )
-    if month_count >= volunteer.max_shifts_per_month:
-        warnings.append(_("Already has the most shifts they take in this month."))
-    return warnings
-
-
-def assignment_assign(*, need_id, volunteer_id, user, force=False):
+def assignment_assign(
+    *, need_id: int, volunteer_id: int, user: User, force: bool = False
+) -> Assignment:
     """The coordinator puts a volunteer on a need (a proposal the volunteer accepts)."""
     with transaction.atomic():
         need = (
@@ -413,7 +359,7 @@ def assignment_assign(*, need_id, volunteer_id, user, force=False):
     return assignment
 
 
-def _change(assignment, status, **fields):
+def _change(assignment: Assignment, status: str, **fields: Any) -> None:
     assignment.status = status
     assignment.sequence += 1
     assignment.updated_at = timezone.now()
@@ -422,7 +368,7 @@ def _change(assignment, status, **fields):
     assignment.save()
 
 
-def _locked(assignment_id, volunteer=None):
+def _locked(assignment_id: int, volunteer: Volunteer | None = None) -> Assignment:
     rows = Assignment.objects.select_for_update(of=("self",)).select_related(
         "session", "need", "volunteer"
     )
@@ -434,7 +380,7 @@ def _locked(assignment_id, volunteer=None):
         raise VolunteerError(_("There is no such shift."), code="missing") from None
 
 
-def assignment_unassign(*, assignment_id, user):
+def assignment_unassign(*, assignment_id: int, user: User) -> Assignment:
     with transaction.atomic():
         assignment = _locked(assignment_id)
         if assignment.checked_in_at:
@@ -449,7 +395,7 @@ def assignment_unassign(*, assignment_id, user):
     return assignment
 
 
-def assignment_accept(*, assignment_id, volunteer, user):
+def assignment_accept(*, assignment_id: int, volunteer: Volunteer, user: User) -> Assignment:
     with transaction.atomic():
         assignment = _locked(assignment_id, volunteer)
         if assignment.status == Assignment.Status.ACCEPTED:
@@ -462,7 +408,9 @@ def assignment_accept(*, assignment_id, volunteer, user):
     return assignment
 
 
-def assignment_decline(*, assignment_id, volunteer, user, reason=""):
+def assignment_decline(
+    *, assignment_id: int, volunteer: Volunteer, user: User, reason: str = ""
+) -> Assignment:
     """The volunteer says no: the place reopens and the coordinator sees it on the coverage page.
 
     Other apps may follow declines through `hooks.shift_declined`.
@@ -480,7 +428,7 @@ def assignment_decline(*, assignment_id, volunteer, user, reason=""):
     return assignment
 
 
-def _check_window(assignment, now):
+def _check_window(assignment: Assignment, now: datetime.datetime) -> None:
     session = assignment.session
     if session.status == SessionStatus.CANCELLED:
         raise VolunteerError(_("This session is cancelled."))
@@ -490,7 +438,13 @@ def _check_window(assignment, now):
         raise VolunteerError(_("Check-in is open from one hour before the shift until it ends."))
 
 
-def assignment_check_in(*, assignment_id, user, volunteer=None, now=None):
+def assignment_check_in(
+    *,
+    assignment_id: int,
+    user: User,
+    volunteer: Volunteer | None = None,
+    now: datetime.datetime | None = None,
+) -> Assignment:
     """Check in to a shift: by the volunteer (`volunteer` given) or confirmed by venue staff."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -506,7 +460,13 @@ def assignment_check_in(*, assignment_id, user, volunteer=None, now=None):
     return assignment
 
 
-def assignment_check_out(*, assignment_id, user, volunteer=None, now=None):
+def assignment_check_out(
+    *,
+    assignment_id: int,
+    user: User,
+    volunteer: Volunteer | None = None,
+    now: datetime.datetime | None = None,
+) -> Assignment:
     now = now or timezone.now()
     with transaction.atomic():
         assignment = _locked(assignment_id, volunteer)
@@ -522,7 +482,7 @@ def assignment_check_out(*, assignment_id, user, volunteer=None, now=None):
     return assignment
 
 
-def assignments_cancel_for_cancelled_sessions(*, session_ids):
+def assignments_cancel_for_cancelled_sessions(*, session_ids: Iterable[int]) -> None:
     """Shifts of cancelled sessions become CANCELLED (the calendar feed says so)."""
     now = timezone.now()
     rows = Assignment.objects.filter(
@@ -542,12 +502,12 @@ def assignments_cancel_for_cancelled_sessions(*, session_ids):
         )
 
 
-def _signature(assignment):
+def _signature(assignment: Assignment) -> str:
     s = assignment.session
     return f"{s.starts_at.isoformat()}|{s.ends_at.isoformat()}|{s.venue_id}|{s.status}"
 
 
-def feed_signatures_refresh(*, assignments):
+def feed_signatures_refresh(*, assignments: Iterable[Assignment]) -> None:
     """Before the calendar feed is written: a shift whose session moved (time, venue, status)
     since the feed last showed it gets a higher SEQUENCE, so calendars update the event."""
     now = timezone.now()
@@ -555,7 +515,7 @@ def feed_signatures_refresh(*, assignments):
         signature = _signature(assignment)
         if assignment.feed_signature == signature:
             continue
-        fields = {"feed_signature": signature}
+        fields: dict[str, Any] = {"feed_signature": signature}
         if assignment.feed_signature:
             fields.update(sequence=assignment.sequence + 1, updated_at=now)
         Assignment.objects.filter(pk=assignment.pk).update(**fields)

@@ -136,7 +136,7 @@ def ticket_page(request, ticket):
 
 @require_http_methods(["GET", "POST"])
 @_token_page
-def ticket_cancel(request, ticket):
+def ticket_cancel_view(request, ticket):
     error = None
     if request.method == "POST":
         try:
@@ -194,7 +194,7 @@ def ticket_offer_decline(request, ticket):
 
 
 @_token_page
-def ticket_pdf(request, ticket):
+def ticket_pdf_view(request, ticket):
     if not pdf.ticket_printable(ticket):
         return redirect("attendance:ticket", token=ticket.token)
     content = pdf.ticket_pdf(
@@ -250,7 +250,7 @@ def booking_ticket_panel(request, pk):
 
 @require(Perm.TICKETS_MANAGE)
 @require_POST
-def ticket_reissue(request, pk):
+def ticket_reissue_view(request, pk):
     booking = _booking_or_404(request, pk)
     try:
         tickets.ticket_reissue(booking_id=booking.pk, user=request.user)
@@ -268,7 +268,7 @@ def ticket_reissue(request, pk):
 
 
 @require(Perm.SESSIONS_VIEW)
-def roster_pdf(request, pk):
+def roster_pdf_view(request, pk):
     try:
         session = class_queries.session_with_seats(pk)
     except Session.DoesNotExist:

@@ -24,11 +24,11 @@ from attendance.forms import RosterCheckInForm, UndoForm, WalkInForm, scan_reque
 from attendance.models import CheckIn
 from attendance.scanpass import scanpass_check, scanpass_issue
 from attendance.tickets import ticket_issue
-from attendance.walkin import WalkInError, walkin_checkin, walkin_replay
+from attendance.walkin import PossibleDuplicate, WalkInError, walkin_checkin, walkin_replay
 from classes.models import Booking, Session
 from classes.scheduling import short_date
 from residents.models import Resident
-from residents.queries import resident_duplicates, resident_search
+from residents.queries import resident_search
 
 Result = CheckIn.Result
 # Residents listed when looking up a walk-in; the venue narrows the search, not pages.
@@ -172,7 +172,7 @@ def session_counts(request, pk):
 
 @require(Perm.CHECKIN)
 @require_GET
-def session_roster(request, pk):
+def session_roster_view(request, pk):
     """The roster alone, for the kana search as you type and the refresh after a scan."""
     session = _session_for(request, pk)
     search = request.GET.get("q", "").strip()
@@ -320,33 +320,20 @@ def walkin(request, pk):
         if chosen is None:
             form.add_error(None, _("This resident is not registered."))
             return _walkin_page(request, session, form)
-    elif not data["confirm_new"]:
-        fields = form.new_resident()
-        duplicates = resident_duplicates(
-            family_name_kana=fields["family_name_kana"],
-            given_name_kana=fields["given_name_kana"],
-            birth_year=None,
-            phones=[fields.get("phone_mobile"), fields.get("phone_home")],
-        )
-        if duplicates:
-            form.add_error(
-                "confirm_new",
-                _(
-                    "Someone with the same reading or phone is already registered. "
-                    "If it is this person, choose them below; if not, tick the box."
-                ),
-            )
-            return _walkin_page(request, session, form, duplicates=duplicates)
     try:
         result = walkin_checkin(
             session_id=session.pk,
             resident_id=chosen.pk if chosen else None,
             new_resident=None if chosen else form.new_resident(),
             over_capacity_reason=data["over_capacity_reason"],
+            confirm_new=data["confirm_new"],
             device=data["device"],
             nonce=data["nonce"],
             user=request.user,
         )
+    except PossibleDuplicate as question:
+        form.add_error("confirm_new", question.message)
+        return _walkin_page(request, session, form, duplicates=question.residents)
     except WalkInError as error:
         field = "over_capacity_reason" if error.code == "full" else None
         form.add_error(field, error.message)

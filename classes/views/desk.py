@@ -19,19 +19,13 @@ from accounts.access import Perm, require
 from classes import queries
 from classes.booking import (
     BookingError,
+    booking_cancel,
     booking_create,
+    offer_accept,
+    offer_decline,
     request_key_for,
     series_book,
     waitlist_position,
-)
-from classes.booking import (
-    booking_cancel as cancel_booking,
-)
-from classes.booking import (
-    offer_accept as accept_offer,
-)
-from classes.booking import (
-    offer_decline as decline_offer,
 )
 from classes.forms import BookingCancelForm, DeskFilterForm
 from config.navigation import safe_next_url
@@ -183,14 +177,14 @@ def booking_done(request, pk):
 
 
 @require(Perm.BOOKINGS_MANAGE)
-def booking_cancel(request, pk):
+def booking_cancel_view(request, pk):
     booking = queries.booking_for_readback(pk)
     if booking is None:
         raise Http404
     form = BookingCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = cancel_booking(
+            outcome = booking_cancel(
                 booking_id=booking.pk,
                 user=request.user,
                 reason=form.cleaned_data["reason"],
@@ -241,18 +235,18 @@ def _answer_offer(request, pk, answer, success_message):
 
 @require(Perm.BOOKINGS_MANAGE)
 @require_POST
-def offer_accept(request, pk):
-    return _answer_offer(request, pk, accept_offer, _("%(name)s accepted the seat: booked."))
+def offer_accept_view(request, pk):
+    return _answer_offer(request, pk, offer_accept, _("%(name)s accepted the seat: booked."))
 
 
 @require(Perm.BOOKINGS_MANAGE)
 @require_POST
-def offer_decline(request, pk):
-    return _answer_offer(request, pk, decline_offer, _("%(name)s declined the seat."))
+def offer_decline_view(request, pk):
+    return _answer_offer(request, pk, offer_decline, _("%(name)s declined the seat."))
 
 
 @require(Perm.RESIDENTS_VIEW)
-def resident_bookings(request, resident_id):
+def resident_bookings_view(request, resident_id):
     """A resident's bookings, shown on the resident's page (loaded there with htmx)."""
     resident = Resident.objects.filter(pk=resident_id).first()
     if resident is None:

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, check_venue, require, venue_scope
 from classes import queries
-from classes.booking import BookingError
-from classes.booking import session_cancel as cancel_session_and_bookings
+from classes.booking import BookingError, session_cancel
 from classes.forms import (
     ConsultationDayForm,
     DayField,
@@ -92,12 +91,12 @@ def session_detail(request, pk):
 
 
 @require(Perm.SESSIONS_CANCEL)
-def session_cancel(request, pk):
+def session_cancel_view(request, pk):
     session = _session_or_404(request, pk)
     form = SessionCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            affected = cancel_session_and_bookings(
+            affected = session_cancel(
                 session_id=session.pk, user=request.user, reason=form.cleaned_data["reason"]
             )
         except BookingError as error:
@@ -117,7 +116,7 @@ def session_cancel(request, pk):
 
 
 @require(Perm.SESSIONS_VIEW)
-def session_contacts(request, pk):
+def session_contacts_view(request, pk):
     """Who to tell that a cancelled session will not take place. Printable."""
     session = _session_or_404(request, pk)
     contacts = list(queries.session_contacts(session))

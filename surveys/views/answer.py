@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from attendance.queries import ticket_by_token
 from classes.models import BookingStatus
-from surveys import queries, services
+from surveys import answers, queries, services
 from surveys.models import TOKEN_ALPHABET, Channel, Invitation, Kind, Response, Survey
 
 # Public link: at most this many form posts per address per window.
@@ -45,7 +45,7 @@ def _initial(questions, draft):
 
 
 def _prefilled(questions, resident):
-    profile = services.prefill_profile(resident)
+    profile = answers.prefill_profile(resident)
     draft = {}
     for question in questions:
         code = profile.get(question.kind)
@@ -108,14 +108,14 @@ def _handle(request, survey, *, response, channel, where, action, public_hash_sa
         if not draft and where.get("resident") is not None:
             draft = _prefilled(questions, where["resident"])
         return _form_page(request, survey, questions, action=action, draft=draft), None
-    raw = services.raw_from_post(questions, request.POST)
+    raw = answers.raw_from_post(questions, request.POST)
     if "save_draft" in request.POST:
         response = services.response_save_draft(
             survey=survey, questions=questions, raw=raw, response=response, channel=channel, **where
         )
         page = _form_page(request, survey, questions, action=action, draft=raw, saved=True)
         return page, response
-    checked = services.check_answers(questions, raw)
+    checked = answers.check_answers(questions, raw)
     if not checked.ok:
         page = _form_page(
             request, survey, questions, action=action, draft=raw, errors=checked.errors, status=400
@@ -123,7 +123,7 @@ def _handle(request, survey, *, response, channel, where, action, public_hash_sa
         return page, None
     public_hash = ""
     if public_hash_salt is not None:
-        public_hash = services.answers_hash(checked, salt=public_hash_salt)
+        public_hash = answers.answers_hash(checked, salt=public_hash_salt)
     try:
         response = services.response_submit(
             survey=survey,

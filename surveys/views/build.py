@@ -113,7 +113,7 @@ def _detail_context(request, survey, *, form, question_form):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def question_add(request, pk):
+def question_add_view(request, pk):
     survey = _survey_or_404(pk)
     form = QuestionForm(request.POST)
     if form.is_valid():
@@ -206,7 +206,7 @@ def _after_change(request, call, question_pk, back="question"):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def question_move(request, pk):
+def question_move_view(request, pk):
     question = _question_or_404(pk)
     return _after_change(
         request,
@@ -220,7 +220,7 @@ def question_move(request, pk):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def question_delete(request, pk):
+def question_delete_view(request, pk):
     question = _question_or_404(pk)
     survey_pk = question.survey_id
     try:
@@ -234,7 +234,7 @@ def question_delete(request, pk):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def option_add(request, pk):
+def option_add_view(request, pk):
     question = _question_or_404(pk)
     form = OptionForm(request.POST)
     if not form.is_valid():
@@ -262,7 +262,7 @@ def _option_question(pk):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def option_move(request, pk):
+def option_move_view(request, pk):
     question_pk = _option_question(pk)
     return _after_change(
         request,
@@ -275,7 +275,7 @@ def option_move(request, pk):
 
 @require(Perm.SURVEYS_MANAGE)
 @require_POST
-def option_delete(request, pk):
+def option_delete_view(request, pk):
     question_pk = _option_question(pk)
     return _after_change(
         request, lambda: services.option_delete(option_id=pk, user=request.user), question_pk

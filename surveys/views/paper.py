@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, require
 from classes.models import Session
-from surveys import queries, services
+from surveys import answers, queries, services
 from surveys.models import Answer, Channel, Kind, Response, Survey
 
 RECENT_ROWS = 10
@@ -122,8 +122,8 @@ def grid(request, pk):
         context = _context(request, survey, questions, session=session)
         return render(request, "surveys/grid.html", context)
     values = _row_values(questions, request.POST)
-    raw, unreadable = services.raw_from_grid(questions, values)
-    checked = services.check_answers(questions, raw)
+    raw, unreadable = answers.raw_from_grid(questions, values)
+    checked = answers.check_answers(questions, raw)
     errors = {**checked.errors, **unreadable}
     if not any(values.values()):
         errors = {questions[0].key: _("The row is empty.")} if questions else {}

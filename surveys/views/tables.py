@@ -98,7 +98,7 @@ def export(request, pk):
 
 
 @require(Perm.SURVEYS_MANAGE)
-def import_upload(request, pk):
+def import_upload_view(request, pk):
     survey = _survey_or_404(pk)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

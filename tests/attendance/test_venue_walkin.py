@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import CheckIn
-from attendance.walkin import WalkInError, walkin_checkin
+from attendance.walkin import PossibleDuplicate, WalkInError, walkin_checkin
 from classes.booking import booking_create
 from classes.models import Booking, BookingEvent, BookingStatus
 from residents.models import Resident, ResidentEvent
@@ -193,6 +193,30 @@ def test_a_possible_duplicate_is_shown_before_registering(venue_client, session,
     registered = post(venue_client, session, **NEW_PERSON, confirm_new="on")
     assert registered.status_code == 302
     assert Resident.objects.filter(family_name="田中").count() == 2
+
+
+def test_service_asks_before_registering_someone_who_may_be_registered(session, make, venue_user):
+    same = make.resident(family_name_kana="タナカ", given_name_kana="イチロウ")
+    newcomer = {
+        "family_name": "田中",
+        "given_name": "一郎",
+        "family_name_kana": "たなか",
+        "given_name_kana": "いちろう",
+    }
+    with pytest.raises(PossibleDuplicate) as question:
+        walkin_checkin(
+            session_id=session.pk, new_resident=newcomer, device="d", nonce=None, user=venue_user
+        )
+    assert question.value.residents == [same] and Resident.objects.count() == 1
+    result = walkin_checkin(
+        session_id=session.pk,
+        new_resident=newcomer,
+        confirm_new=True,
+        device="d",
+        nonce=None,
+        user=venue_user,
+    )
+    assert result.resident_created and result.outcome.ok
 
 
 def test_someone_on_the_waitlist_who_comes_takes_a_walk_in_seat(

@@ -11,9 +11,10 @@ from reports import queries
 from reports.fiscal import fiscal_year_range_utc
 from reports.metrics import MetricFilter, metric_breakdown, metric_value
 from reports.models import Indicator, Metric
+from surveys.answers import check_answers
 from surveys.models import Channel, Survey
 from surveys.queries import questions_of
-from surveys.services import check_answers, response_submit, survey_from_template
+from surveys.services import response_submit, survey_from_template
 from tests.factories import tokyo
 from volunteers.models import Assignment, Role, ShiftNeed, Volunteer
 

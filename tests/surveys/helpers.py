@@ -1,8 +1,9 @@
 """Record answers through the real services, by question position and option codes."""
 
+from surveys.answers import check_answers
 from surveys.models import Channel
 from surveys.queries import questions_of
-from surveys.services import check_answers, response_submit
+from surveys.services import response_submit
 
 
 def answer(survey, *, channel=Channel.PAPER, user=None, **by_position):

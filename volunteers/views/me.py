@@ -174,7 +174,7 @@ def availability(request):
 
 @with_volunteer
 @require_GET
-def my_shifts(request):
+def my_shifts_view(request):
     upcoming, past = queries.my_shifts(request.volunteer)
     return render(
         request,

@@ -54,7 +54,7 @@ def _period(request, weeks=queries.COVERAGE_WEEKS):
 
 @require(Perm.VOLUNTEERS_MANAGE)
 @require_GET
-def coverage(request):
+def coverage_view(request):
     """Next weeks' sessions, those with open places first, and recent declines to refill."""
     first, last = _period(request)
     rows = queries.coverage(first, last)
@@ -232,7 +232,7 @@ def volunteer_detail(request, pk):
 
 @require(Perm.VOLUNTEERS_MANAGE)
 @require_POST
-def volunteer_approve(request, pk):
+def volunteer_approve_view(request, pk):
     get_object_or_404(Volunteer, pk=pk)
     if request.POST.get("decision") == "reject":
         services.volunteer_reject(volunteer_id=pk, user=request.user)

@@ -15,7 +15,7 @@ from volunteers.services import VolunteerError
 
 @require(Perm.CHECKIN)
 @require_GET
-def venue_shifts(request):
+def venue_shifts_view(request):
     day = timezone.localdate()
     shifts = queries.venue_shifts(venue_scope(request.user), day)
     return render(request, "volunteers/venue/today.html", {"shifts": shifts, "day": day})

@@ -12,11 +12,11 @@ The model (OR-Tools CP-SAT): one boolean per (volunteer, need) the volunteer is 
   half-day, and stays within their monthly maximum (accepted shifts count and stay);
 - objective, lexicographic through weights: places filled first (one place outweighs all skill
   fit), then skill fit (skills the course likes beyond the required ones).
-The greedy baseline (least-loaded first) is the solver's starting hint, so the solver does not
-return fewer places than greedy when CP-SAT starts from it (see `solve`). Fairness then comes
-from `rebalance`, a local search that moves shifts from the busiest volunteers to less busy
-eligible ones without losing a place (a load penalty inside CP-SAT did not improve within the
-time limit on 2 cores).
+The greedy baseline (least-loaded first) is the solver's starting hint, and `solve` never
+returns fewer places than greedy: when CP-SAT stops with less, greedy's answer is used.
+Fairness then comes from `rebalance`, a local search that moves shifts from the busiest
+volunteers to less busy eligible ones without losing a place (a load penalty inside CP-SAT did
+not improve within the time limit on 2 cores).
 """
 
 from __future__ import annotations
@@ -245,11 +245,11 @@ def solve(
     it, so `Result.seconds` can exceed `time_limit`.
 
     When the limit is hit, the search stops and its best solution so far is taken: status
-    "FEASIBLE" ("OPTIMAL" only when optimality was proved in time). Its objective is at least
-    the greedy hint's when CP-SAT started from the hint, which it does not promise; the result is
-    not compared with greedy's. When no solution was found in time (status UNKNOWN, or an
-    invalid model) the greedy assignment is used instead, with status "GREEDY". Either way the
-    proposals are then rebalanced. With no eligible pair at all: no proposals, "OPTIMAL".
+    "FEASIBLE" ("OPTIMAL" only when optimality was proved in time). When no solution was found
+    in time (status UNKNOWN, or an invalid model), or the one found fills fewer places than the
+    greedy baseline (CP-SAT does not promise to start from its hint), the greedy assignment is
+    used instead, with status "GREEDY". Either way the proposals are then rebalanced. With no
+    eligible pair at all: no proposals, "OPTIMAL".
     """
     cp_model = _cp_model()
     started = time.monotonic()
@@ -276,8 +276,11 @@ def solve(
         pairs = [key for key, var in x.items() if solver.boolean_value(var)]
         status_name = solver.status_name(status)
     else:
-        pairs = greedy_pairs  # always feasible
-        status_name = "GREEDY"
+        pairs, status_name = [], "GREEDY"
+    # CP-SAT may ignore its hint and be stopped by the limit with less than greedy found: the
+    # office never gets fewer places filled than the baseline would give.
+    if len(pairs) < len(greedy_pairs):
+        pairs, status_name = list(greedy_pairs), "GREEDY"  # always feasible
     if progress:
         progress(80, "fairness")
     pairs = rebalance(people, needs, eligible, pairs)

@@ -25,10 +25,21 @@ def _pg_admin_connect(url):
     )
 
 
+def run_database_name(url, name):
+    """The run's own database: DATABASE_URL's name, the benchmark's and this process's id, so
+    that neither another engineer's run (on a database of their own) nor a second run of ours
+    is the one dropped."""
+    base = urlsplit(url).path.strip("/") or "tsunagu"
+    suffix = f"_{name}_{os.getpid()}"
+    return base[: 63 - len(suffix)] + suffix
+
+
 def create_bench_database(name):
-    """Point DATABASE_URL at a fresh database called `name`; returns a function that removes it."""
+    """Point DATABASE_URL at a fresh database of this run's (named after `name`); returns a
+    function that removes it."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
+        name = run_database_name(url, name)
         with _pg_admin_connect(url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')

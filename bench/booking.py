@@ -3,8 +3,9 @@
     .venv/bin/python bench/booking.py                       # SQLite, in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/booking.py
 
-Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
-database `tsunagu_bench` on the same server; on SQLite it uses a temporary file. See README.md.
+Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) a
+database of its own on the same server, named after DATABASE_URL's and the process
+(bench/_db.py); on SQLite it uses a temporary file. See README.md.
 """
 
 import random
@@ -21,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out, percentile  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench"
+BENCH_DB_NAME = "bench_booking"
 RESIDENTS = 100_000
 RANDOM_SEED = 7
 INSERT_BATCH = 5_000

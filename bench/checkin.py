@@ -26,7 +26,6 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -58,15 +57,6 @@ REQUEST_TIMEOUT = 30
 SERVER_START_TIMEOUT = 30
 INSERT_BATCH = 5_000
 RANDOM_SEED = 11
-
-
-def bench_db_name() -> str:
-    """The run's own database: DATABASE_URL's name and this process's id, so that neither
-    another engineer's run (on a database of their own) nor a second run of ours drops it."""
-    url = os.environ.get("DATABASE_URL", "")
-    name = urlsplit(url).path.strip("/") if url.startswith(("postgres://", "postgresql://")) else ""
-    suffix = f"_bench_checkin_{os.getpid()}"
-    return (name or "tsunagu")[: 63 - len(suffix)] + suffix
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -445,7 +435,7 @@ def bench(servers, data):
 
 def main():
     started = time.perf_counter()
-    drop = create_bench_database(bench_db_name())
+    drop = create_bench_database("bench_checkin")
     servers = []
     try:
         setup_django()

@@ -4,8 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/kpi.py
     DATABASE_URL=... .venv/bin/python bench/kpi.py --rows 10000000   # national scale
 
-Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
-database `tsunagu_bench_kpi`; on SQLite it uses a temporary file. See README.md.
+Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) a
+database of its own (bench/_db.py); on SQLite it uses a temporary file. See README.md.
 """
 
 import argparse
@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench_kpi"
+BENCH_DB_NAME = "bench_kpi"
 PG_DEFAULT_ROWS = 1_000_000
 SQLITE_DEFAULT_ROWS = 200_000
 ATTENDANCES_PER_SESSION = 10

@@ -3,8 +3,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/notify.py
 
-Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) its own
-database `tsunagu_bench_notify` on the same server (SQLite works too, in a temporary file, but
+Never touches the developer's database: on PostgreSQL it creates (and afterwards drops) a
+database of its own on the same server (bench/_db.py) (SQLite works too, in a temporary file, but
 two worker processes writing to one SQLite file is not what production runs). Redis must be on
 REDIS_URL (default redis://127.0.0.1:6379/0); the cluster uses a queue of the run's own.
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench_notify"
+BENCH_DB_NAME = "bench_notify"
 REMINDERS = int(os.environ.get("BENCH_REMINDERS", 10_000))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 OUTAGE_SECONDS = float(os.environ.get("BENCH_OUTAGE_SECONDS", 30))

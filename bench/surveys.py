@@ -7,7 +7,7 @@ Times the data of the full tables page (surveys.queries.survey_tables: every que
 無回答 and n) and one cross-table (a multiple-choice question by age band × gender,
 surveys.queries.crosstab) through the real code, and the same numbers by hand-written SQL in
 the same run, interleaved. Never touches the developer's database: on PostgreSQL it creates
-(and afterwards drops) `tsunagu_bench_surveys`; on SQLite it uses a temporary file.
+(and afterwards drops) a database of its own (bench/_db.py); on SQLite it uses a temporary file.
 """
 
 import argparse
@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from bench._db import create_bench_database, setup_django  # noqa: E402
 from bench._output import out  # noqa: E402
 
-BENCH_DB_NAME = "tsunagu_bench_surveys"
+BENCH_DB_NAME = "bench_surveys"
 DEFAULT_RESPONSES = 100_000
 RUNS = 7
 COURSES = 6

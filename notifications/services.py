@@ -389,11 +389,18 @@ def _resume_stale(now: datetime.datetime) -> int:
     return count
 
 
-def _resolve(message: Message, now: datetime.datetime, *, probe: bool = False) -> str | None:
+def _resolve(
+    message: Message,
+    now: datetime.datetime,
+    *,
+    attempted_at: datetime.datetime | None,
+    probe: bool = False,
+) -> str | None:
     """Ask the provider whether a message whose outcome is unknown (claimed by this caller) got
     through: sent if one of its records is this message's, else sent again (or failed when its
-    retries are used up)."""
-    since = message.created_at - FIND_SENT_MARGIN
+    retries are used up). `attempted_at`: the claim of the attempt in doubt; the provider's
+    record of it is newer (the margin covers the two clocks)."""
+    since = (attempted_at or message.created_at) - FIND_SENT_MARGIN
     try:
         found = transport_for(message.channel).find_sent(message, since)
     except TransportError as error:
@@ -404,6 +411,7 @@ def _resolve(message: Message, now: datetime.datetime, *, probe: bool = False) -
                 f"could not ask the provider: {error.message}; sending paused",
                 status=Status.UNKNOWN,
                 not_before=now,
+                claimed_at=attempted_at,
             )
             return PAUSED
         ask_at = now + _lookup_delay()
@@ -412,6 +420,7 @@ def _resolve(message: Message, now: datetime.datetime, *, probe: bool = False) -
             f"could not ask the provider: {error.message}; asking again at {_at(ask_at)}",
             status=Status.UNKNOWN,
             not_before=ask_at,
+            claimed_at=attempted_at,  # the next lookup looks from the same attempt
         )
     if probe:
         _pause_end(now, PauseEnd.SENT_AGAIN)
@@ -461,8 +470,9 @@ def messages_send_due(*, now: datetime.datetime | None = None, limit: int = SEND
             pk=message.pk, status=Status.UNKNOWN, not_before=message.not_before
         ).update(status=Status.SENDING, claimed_at=now, updated_at=now):
             continue
+        attempted_at = message.claimed_at
         message.status, message.claimed_at = Status.SENDING, now
-        outcome = _resolve(message, now, probe=probe)
+        outcome = _resolve(message, now, attempted_at=attempted_at, probe=probe)
         probe = False
         if outcome == PAUSED:
             done["paused"] = True

@@ -166,6 +166,30 @@ def test_an_sms_accepted_whose_answer_never_came_is_sent_exactly_once(
     assert f"the provider has it ({accepted['sid']})" in message.events.all()[2].detail
 
 
+def test_the_lookup_looks_from_the_attempt_not_from_when_the_message_was_logged(
+    stub, short_timeout, clock
+):
+    # Logged for a later day (as a batch prepared ahead is); sent, and not answered, now.
+    message = message_queue(
+        MessageSpec(
+            channel="sms",
+            to="+819011112222",
+            purpose="reminder",
+            template_key="reminder_sms",
+            text="来月の教室のお知らせです。",
+            key="ahead",
+        ),
+        now=timezone.now() + datetime.timedelta(days=30),
+    )
+    Message.objects.filter(pk=message.pk).update(not_before=None)
+    stub.hang_next()
+    assert message_send(message_id=message.pk) == Status.UNKNOWN
+    clock.shift(LOOKUP_AFTER)
+    messages_send_due()
+    message.refresh_from_db()
+    assert message.status == Status.SENT and len(stub.sent()) == 1
+
+
 def test_an_sms_the_provider_never_took_is_sent_again_once(stub, short_timeout, clock):
     stub.drop_next()  # the connection is reset before Twilio took the request
     message = queue()

@@ -237,6 +237,9 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 # Send Twilio's API calls to another host (a local stub in tests and benchmarks).
 TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# Seconds to wait for Twilio (connecting, then each read). A send that gets no answer in time
+# may still have reached Twilio: it is looked up there before any retry.
+TWILIO_TIMEOUT = float(env_str("TWILIO_TIMEOUT", "15"))
 # The site's address as Twilio sees it: links in SMS and webhook signatures are built on it.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 NOTIFY_TRANSPORT = env_str("NOTIFY_TRANSPORT", "console")  # console | twilio
@@ -249,3 +252,6 @@ NOTIFY_REMINDER_TIME = env_str("NOTIFY_REMINDER_TIME", "10:00")
 NOTIFY_RETRY_DELAYS = [int(s) for s in env_list("NOTIFY_RETRY_DELAYS", ["60", "300", "1800"])]
 # A message claimed this long ago without an outcome (its worker died) is checked and resumed.
 NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 300)
+# While sending is paused because the provider refused the credentials, one message tries
+# again at most this often (seconds); new credentials in the settings lift the pause at once.
+NOTIFY_PAUSE_PROBE_SECONDS = env_int("NOTIFY_PAUSE_PROBE_SECONDS", 300)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import Call, CallOutcome, Message, MessageEvent, OptOut
+from notifications.models import Call, CallOutcome, Message, MessageEvent, OptOut, SendingPause
 
 
 class MessageEventInline(admin.TabularInline):
@@ -39,3 +39,9 @@ class CallAdmin(admin.ModelAdmin):
     list_filter = ["status", "purpose", "day"]
     search_fields = ["who", "phone", "key"]
     inlines = [CallOutcomeInline]
+
+
+@admin.register(SendingPause)
+class SendingPauseAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "transport", "error", "ended_at", "ended_why", "ended_by"]
+    readonly_fields = ["transport", "fingerprint", "error", "started_at", "probe_after"]

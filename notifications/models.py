@@ -25,6 +25,9 @@ class Channel(models.TextChoices):
 class Status(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
+    # The last attempt may have reached the provider (no answer came): it is asked before any
+    # retry, at `not_before`.
+    UNKNOWN = "unknown", _("Checking whether it was sent")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
@@ -49,6 +52,10 @@ class Purpose(models.TextChoices):
 class Answer(models.TextChoices):
     CONFIRM = "confirm", _("Confirmed")
     CANCEL = "cancel", _("Asked to cancel")
+
+
+# A message in these states may be at the provider with its outcome not yet written down.
+IN_FLIGHT_STATUSES = (Status.SENDING, Status.UNKNOWN)
 
 
 class MessageQuerySet(models.QuerySet):
@@ -104,6 +111,13 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
             ),
+            # One message per number and channel at a time between claim and outcome: what the
+            # provider lists for that number since then can only be this message's.
+            models.UniqueConstraint(
+                fields=["channel", "to"],
+                condition=Q(status__in=["sending", "unknown"]),
+                name="message_one_in_flight_per_number",
+            ),
         ]
 
     def __str__(self):
@@ -125,6 +139,55 @@ class MessageEvent(models.Model):
 
     def __str__(self):
         return f"{self.message_id} {self.status}"
+
+
+class PauseEnd(models.TextChoices):
+    SETTINGS_CHANGED = "settings_changed", _("The credentials in the settings changed")
+    SENT_AGAIN = "sent_again", _("A later try went through")
+    STAFF = "staff", _("Staff asked to try again")
+
+
+class SendingPauseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class SendingPause(models.Model):
+    """Sending stopped because the provider refused our credentials (Twilio 401/403): queued
+    messages wait instead of failing. It ends when the credentials in the settings change
+    (`fingerprint` names the refused ones), when a later try goes through, or when staff ask
+    to try again. Rows are kept: when sending stopped, why, and what ended it."""
+
+    transport = models.CharField(_("transport"), max_length=20)
+    fingerprint = models.CharField(max_length=64, editable=False)
+    error = models.CharField(_("error"), max_length=300)
+    started_at = models.DateTimeField(_("paused at"), default=timezone.now)
+    # The next moment one message may try again.
+    probe_after = models.DateTimeField()
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_why = models.CharField(
+        _("ended because"), max_length=20, choices=PauseEnd.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SendingPauseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sending pause")
+        verbose_name_plural = _("sending pauses")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transport"],
+                condition=Q(ended_at__isnull=True),
+                name="sending_pause_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.transport} paused {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class OptOut(models.Model):

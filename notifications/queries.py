@@ -2,10 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from notifications.models import OPEN_CALL_STATUSES, Call, CallOutcome, Message
+from notifications.models import OPEN_CALL_STATUSES, Call, CallOutcome, Message, SendingPause
+from notifications.transports import credentials_fingerprint
 
 # A resident's page shows this many of their latest messages.
 RESIDENT_MESSAGES_LIMIT = 20
@@ -52,3 +54,12 @@ def call_list(day=None):
             Prefetch("outcomes", queryset=CallOutcome.objects.select_related("by").order_by("at"))
         )
     )
+
+
+def sending_pause() -> SendingPause | None:
+    """The open pause of sending (refused credentials), or None (1 query). `settings_changed`
+    says the credentials have changed since: the sender's next pass resumes."""
+    pause = SendingPause.objects.open().filter(transport=settings.NOTIFY_TRANSPORT).first()
+    if pause is not None:
+        pause.settings_changed = pause.fingerprint != credentials_fingerprint()
+    return pause

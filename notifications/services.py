@@ -1,14 +1,17 @@
 """Every change to messages, opt-outs and the call list: one function per verb.
 
 Sending is claimed with a conditional UPDATE (queued -> sending), so two workers never send one
-message; a worker that dies holding a claim is found by `messages_send_due` and the provider is
-asked whether the message got through before it is queued again.
+message, and only one message per number is in flight at a time. An attempt whose outcome is not
+known (no answer after the request went out, or a worker that died holding its claim) becomes
+"unknown": the provider is asked whether it got the message before any retry, so a resident
+never gets it twice. Credentials the provider refuses pause all sending until they change.
 """
 
 import datetime
 import logging
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from notifications import hooks
 from notifications.models import (
+    IN_FLIGHT_STATUSES,
     OPEN_CALL_STATUSES,
     Answer,
     Call,
@@ -26,9 +30,16 @@ from notifications.models import (
     Message,
     MessageEvent,
     OptOut,
+    PauseEnd,
+    SendingPause,
     Status,
 )
-from notifications.transports import TransportError, transport_for
+from notifications.transports import (
+    Failure,
+    TransportError,
+    credentials_fingerprint,
+    transport_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,14 +219,51 @@ def message_queue(spec, *, now=None):
 
 # --- sending -----------------------------------------------------------------------------------
 
+# `_deliver` and `_resolve` say so when the provider refused the credentials: the pass stops.
+PAUSED = "paused"
 
-def _retry_delay(attempts):
+
+class SendPass(TypedDict):
+    resumed: int  # claims of stopped workers handed to the lookup
+    resolved: int  # unknown outcomes settled by asking the provider
+    sent: int
+    paused: bool  # the provider refused the credentials: nothing goes out until fixed
+
+
+def _retry_delay(attempts: int) -> datetime.timedelta | None:
     delays = settings.NOTIFY_RETRY_DELAYS
     return datetime.timedelta(seconds=delays[attempts - 1]) if attempts <= len(delays) else None
 
 
-def message_send(*, message_id, now=None):
-    """Send one due message if no one else has claimed it; returns its new status or None."""
+def _lookup_delay() -> datetime.timedelta:
+    """How long after an unanswered send the provider is asked: its lists may not show a
+    message created a moment ago, so not at once, but after the first retry delay."""
+    delays = settings.NOTIFY_RETRY_DELAYS
+    return datetime.timedelta(seconds=delays[0] if delays else 60)
+
+
+def _at(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M:%S}"
+
+
+def _unreached(message: Message) -> hooks.Unreached:
+    """The resident did not get `message` (it failed, or the provider reports it undelivered):
+    what the purpose's app needs to put them on the call list."""
+    return hooks.Unreached(
+        purpose=message.purpose,
+        channel=message.channel,
+        to=message.to,
+        key=message.key,
+        booking_id=message.booking_id,
+        resident_id=message.resident_id,
+        session_id=message.session_id,
+        about=message.about,
+    )
+
+
+def message_send(*, message_id: int, now: datetime.datetime | None = None) -> str | None:
+    """Send one due message if no one else has claimed it; returns its new status, or None when
+    it was not sent now (not due, claimed elsewhere, quiet hours, sending paused)."""
     now = now or timezone.now()
     wait = quiet_until(now)
     if wait:
@@ -223,19 +271,42 @@ def message_send(*, message_id, now=None):
             not_before=wait, updated_at=now
         )
         return None
-    claimed = (
-        Message.objects.due(now)
-        .filter(pk=message_id)
-        .update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
-    )
-    if not claimed:
+    gate = _pause_gate(now)
+    if gate == "closed":
+        return None
+    status = _send(message_id, now, probe=gate == "probe")
+    return Status.QUEUED if status == PAUSED else status
+
+
+def _claim(message_id: int, now: datetime.datetime) -> bool:
+    try:
+        with transaction.atomic():
+            return bool(
+                Message.objects.due(now)
+                .filter(pk=message_id)
+                .update(
+                    status=Status.SENDING,
+                    attempts=F("attempts") + 1,
+                    claimed_at=now,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:
+        # Another message to this number is in flight; this one waits for the next pass.
+        return False
+
+
+def _send(message_id: int, now: datetime.datetime, *, probe: bool) -> str | None:
+    if not _claim(message_id, now):
         return None
     message = Message.objects.get(pk=message_id)
-    return _deliver(message, now)
+    return _deliver(message, now, probe=probe)
 
 
-def _finish(message, detail, **fields):
-    """Write the outcome unless another worker took the message over meanwhile."""
+def _finish(message: Message, detail: str, **fields: Any) -> str | None:
+    """Write the outcome unless another worker took the message over meanwhile. A message that
+    failed puts its resident on the call list (the purpose's app decides), in the same
+    transaction."""
     fields["updated_at"] = timezone.now()
     with transaction.atomic():
         done = Message.objects.filter(
@@ -243,23 +314,18 @@ def _finish(message, detail, **fields):
         ).update(**fields)
         if done:
             _event(message.pk, fields["status"], detail)
+            if fields["status"] == Status.FAILED:
+                hooks.unreached.announce(_unreached(message))
     return fields["status"] if done else None
 
 
-def _deliver(message, now):
+def _deliver(message: Message, now: datetime.datetime, *, probe: bool = False) -> str | None:
     try:
         provider_id = transport_for(message.channel).send(message)
     except TransportError as error:
-        delay = None if error.permanent else _retry_delay(message.attempts)
-        if delay is None:
-            return _finish(message, error.message, status=Status.FAILED, error=error.message)
-        return _finish(
-            message,
-            f"{error.message} (attempt {message.attempts}, retry)",
-            status=Status.QUEUED,
-            error=error.message,
-            not_before=now + delay,
-        )
+        return _failed_attempt(message, error, now)
+    if probe:
+        _pause_end(now, PauseEnd.SENT_AGAIN)
     return _finish(
         message,
         f"attempt {message.attempts}",
@@ -270,51 +336,226 @@ def _deliver(message, now):
     )
 
 
-def _resume_stale(now):
-    """Messages whose worker died after claiming them: sent if the provider has them, else
-    queued again. Returns how many were looked at."""
+def _failed_attempt(message: Message, error: TransportError, now: datetime.datetime) -> str | None:
+    attempt = message.attempts
+    if error.kind == Failure.AUTH:
+        _pause_start(error, now)
+        _finish(
+            message,
+            f"{error.message}: sending paused; not counted as an attempt",
+            status=Status.QUEUED,
+            attempts=F("attempts") - 1,
+            error=error.message,
+        )
+        return PAUSED
+    if error.kind == Failure.UNKNOWN:
+        ask_at = now + _lookup_delay()
+        return _finish(
+            message,
+            f"{error.message} (attempt {attempt}): it may have reached the provider, "
+            f"which is asked at {_at(ask_at)} before any retry",
+            status=Status.UNKNOWN,
+            error=error.message,
+            not_before=ask_at,
+        )
+    delay = None if error.permanent else _retry_delay(attempt)
+    if delay is None:
+        return _finish(message, error.message, status=Status.FAILED, error=error.message)
+    return _finish(
+        message,
+        f"{error.message} (attempt {attempt}, retry)",
+        status=Status.QUEUED,
+        error=error.message,
+        not_before=now + delay,
+    )
+
+
+def _resume_stale(now: datetime.datetime) -> int:
+    """Messages whose worker died after claiming them: their outcome is unknown, so they go to
+    the lookup (at once: the claim is old enough for the provider's lists to show them).
+    Returns how many."""
     stale_before = now - datetime.timedelta(seconds=settings.NOTIFY_STALE_SECONDS)
     stale = Message.objects.filter(status=Status.SENDING, claimed_at__lt=stale_before)
     count = 0
-    for message in stale.order_by("pk")[:SEND_BATCH]:
-        # Take the claim over: only one resumer wins.
-        if not Message.objects.filter(
-            pk=message.pk, status=Status.SENDING, claimed_at=message.claimed_at
-        ).update(claimed_at=now):
-            continue
-        since = message.claimed_at - FIND_SENT_MARGIN
-        message.claimed_at = now
+    for message_id, claimed_at in stale.order_by("pk").values_list("pk", "claimed_at")[:SEND_BATCH]:
+        with transaction.atomic():
+            # Take the claim over: only one resumer wins.
+            if not Message.objects.filter(
+                pk=message_id, status=Status.SENDING, claimed_at=claimed_at
+            ).update(status=Status.UNKNOWN, not_before=now, updated_at=now):
+                continue
+            _event(message_id, Status.UNKNOWN, "the worker sending it stopped: asking the provider")
         count += 1
-        try:
-            provider_id = transport_for(message.channel).find_sent(message, since)
-        except TransportError as error:
-            _event(message.pk, Status.SENDING, f"check after a stopped worker: {error.message}")
-            continue
-        if provider_id:
-            _finish(
-                message,
-                "the provider had it after a stopped worker",
-                status=Status.SENT,
-                provider_id=provider_id,
-                sent_at=now,
-            )
-        else:
-            _finish(message, "worker stopped before sending; queued again", status=Status.QUEUED)
     return count
 
 
-def messages_send_due(*, now=None, limit=SEND_BATCH):
-    """The sender loop's pass: resume stale claims, then send what is due. Returns counts."""
+def _resolve(
+    message: Message,
+    now: datetime.datetime,
+    *,
+    attempted_at: datetime.datetime | None,
+    probe: bool = False,
+) -> str | None:
+    """Ask the provider whether a message whose outcome is unknown (claimed by this caller) got
+    through: sent if one of its records is this message's, else sent again (or failed when its
+    retries are used up). `attempted_at`: the claim of the attempt in doubt; the provider's
+    record of it is newer (the margin covers the two clocks)."""
+    since = (attempted_at or message.created_at) - FIND_SENT_MARGIN
+    try:
+        found = transport_for(message.channel).find_sent(message, since)
+    except TransportError as error:
+        if error.kind == Failure.AUTH:
+            _pause_start(error, now)
+            _finish(
+                message,
+                f"could not ask the provider: {error.message}; sending paused",
+                status=Status.UNKNOWN,
+                not_before=now,
+                claimed_at=attempted_at,
+            )
+            return PAUSED
+        ask_at = now + _lookup_delay()
+        return _finish(
+            message,
+            f"could not ask the provider: {error.message}; asking again at {_at(ask_at)}",
+            status=Status.UNKNOWN,
+            not_before=ask_at,
+            claimed_at=attempted_at,  # the next lookup looks from the same attempt
+        )
+    if probe:
+        _pause_end(now, PauseEnd.SENT_AGAIN)
+    # A record another message already owns is not this one (same text to a shared number).
+    owned = set(
+        Message.objects.filter(provider_id__in=found)
+        .exclude(pk=message.pk)
+        .values_list("provider_id", flat=True)
+    )
+    provider_id = next((sid for sid in found if sid not in owned), None)
+    if provider_id:
+        return _finish(
+            message,
+            f"the provider has it ({provider_id}): sent",
+            status=Status.SENT,
+            provider_id=provider_id,
+            sent_at=now,
+            error="",
+        )
+    if _retry_delay(message.attempts) is None:
+        return _finish(
+            message, "the provider does not have it; no retries left", status=Status.FAILED
+        )
+    return _finish(
+        message,
+        "the provider does not have it: sending again",
+        status=Status.QUEUED,
+        not_before=now,
+    )
+
+
+def messages_send_due(*, now: datetime.datetime | None = None, limit: int = SEND_BATCH) -> SendPass:
+    """The sender loop's pass: hand claims of stopped workers to the lookup, settle unknown
+    outcomes by asking the provider, then send what is due (not in the quiet hours). While
+    sending is paused it does nothing but let one message try again now and then."""
     now = now or timezone.now()
-    resumed = _resume_stale(now)
-    sent = 0
-    if quiet_until(now) is None:
-        for message_id in (
-            Message.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]
-        ):
-            if message_send(message_id=message_id, now=now) == Status.SENT:
-                sent += 1
-    return {"resumed": resumed, "sent": sent}
+    done = SendPass(resumed=_resume_stale(now), resolved=0, sent=0, paused=False)
+    gate = _pause_gate(now)
+    if gate == "closed":
+        done["paused"] = True
+        return done
+    probe = gate == "probe"  # the first message to reach the provider tells
+    unknown = Message.objects.filter(status=Status.UNKNOWN, not_before__lte=now)
+    for message in unknown.order_by("not_before", "pk")[:limit]:
+        # Take it over: only one caller asks (not_before changes when a lookup fails).
+        if not Message.objects.filter(
+            pk=message.pk, status=Status.UNKNOWN, not_before=message.not_before
+        ).update(status=Status.SENDING, claimed_at=now, updated_at=now):
+            continue
+        attempted_at = message.claimed_at
+        message.status, message.claimed_at = Status.SENDING, now
+        outcome = _resolve(message, now, attempted_at=attempted_at, probe=probe)
+        probe = False
+        if outcome == PAUSED:
+            done["paused"] = True
+            return done
+        done["resolved"] += 1
+    if quiet_until(now) is not None:
+        return done
+    for message_id in Message.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]:
+        status = _send(message_id, now, probe=probe)
+        if status is None:
+            continue  # claimed elsewhere, or its number busy: the probe waits for the next
+        probe = False
+        if status == PAUSED:
+            done["paused"] = True
+            break
+        done["sent"] += status == Status.SENT
+    return done
+
+
+# --- pausing for refused credentials -----------------------------------------------------------
+
+
+def _pause_gate(now: datetime.datetime) -> str:
+    """ "open" when sending is not paused; "closed" while it is; "probe" for the one caller
+    that may try again now (at most every NOTIFY_PAUSE_PROBE_SECONDS). A pause for
+    credentials other than the current settings' ends here: the settings were fixed."""
+    pause = SendingPause.objects.open().filter(transport=settings.NOTIFY_TRANSPORT).first()
+    if pause is None:
+        return "open"
+    if pause.fingerprint != credentials_fingerprint():
+        _pause_end(now, PauseEnd.SETTINGS_CHANGED)
+        return "open"
+    next_probe = now + datetime.timedelta(seconds=settings.NOTIFY_PAUSE_PROBE_SECONDS)
+    taken = SendingPause.objects.filter(
+        pk=pause.pk, ended_at__isnull=True, probe_after__lte=now
+    ).update(probe_after=next_probe)
+    return "probe" if taken else "closed"
+
+
+def _pause_start(error: TransportError, now: datetime.datetime) -> None:
+    """The provider refused the credentials: pause sending (or keep it paused) for them."""
+    fields = {
+        "fingerprint": credentials_fingerprint(),
+        "error": error.message[:300],
+        "probe_after": now + datetime.timedelta(seconds=settings.NOTIFY_PAUSE_PROBE_SECONDS),
+    }
+    transport = settings.NOTIFY_TRANSPORT
+    with transaction.atomic():
+        if SendingPause.objects.open().filter(transport=transport).update(**fields):
+            return
+        try:
+            with transaction.atomic():
+                SendingPause.objects.create(transport=transport, started_at=now, **fields)
+        except IntegrityError:
+            return  # another worker paused it at the same moment
+    logger.warning("Sending paused: the provider refused the credentials (%s)", error.message)
+
+
+def _pause_end(now: datetime.datetime, why: str, user: Any = None) -> int:
+    ended = (
+        SendingPause.objects.open()
+        .filter(transport=settings.NOTIFY_TRANSPORT)
+        .update(ended_at=now, ended_why=why, ended_by=user)
+    )
+    if ended:
+        logger.warning("Sending resumed (%s)", why)
+    return ended
+
+
+@transaction.atomic
+def sending_resume(*, user: Any, now: datetime.datetime | None = None) -> None:
+    """Staff ask to try sending again now: the pause ends and a sender pass is queued. If the
+    provider refuses the credentials again, the first message pauses sending again."""
+    now = now or timezone.now()
+    if not _pause_end(now, PauseEnd.STAFF, user=user if user.is_authenticated else None):
+        raise NotifyError(_("Sending is not paused."), "not_paused")
+    transaction.on_commit(_enqueue_send_due)
+
+
+def _enqueue_send_due() -> None:
+    from django_q.tasks import async_task
+
+    async_task("notifications.tasks.send_due")
 
 
 @transaction.atomic
@@ -344,23 +585,37 @@ PROVIDER_STATUSES = {
     "canceled": Status.UNDELIVERABLE,
 }
 # A callback may move a message only forward along this order.
-_RANK = {Status.SENDING: 0, Status.SENT: 1, Status.DELIVERED: 2, Status.UNDELIVERABLE: 2}
+_RANK = {
+    Status.SENDING: 0,
+    Status.UNKNOWN: 0,
+    Status.SENT: 1,
+    Status.DELIVERED: 2,
+    Status.UNDELIVERABLE: 2,
+}
 
 
 @transaction.atomic
-def message_status_report(*, token, provider_status, provider_id="", error_code=""):
-    """A delivery status callback; returns the message or None when the token is unknown."""
+def message_status_report(
+    *, token: str, provider_status: str, provider_id: str = "", error_code: str = ""
+) -> Message | None:
+    """A delivery status callback; returns the message or None when the token is unknown.
+
+    The callback names the message by its token, so a callback with the provider's id for a
+    message still in flight (sending, or its outcome unknown) proves the provider has it: it is
+    sent, and nothing will send it again."""
     message = Message.objects.select_for_update().filter(token=token).first()
     if message is None:
         return None
     ours = PROVIDER_STATUSES.get(provider_status)
+    if provider_id and message.status in IN_FLIGHT_STATUSES and _RANK.get(ours, 0) < 1:
+        ours = Status.SENT
     detail = f"provider: {provider_status}" + (f" (error {error_code})" if error_code else "")
     fields = {}
     if ours and _RANK.get(ours, 0) > _RANK.get(message.status, 9):
         fields["status"] = ours
         if ours == Status.DELIVERED:
             fields["delivered_at"] = timezone.now()
-        if ours == Status.SENT and message.sent_at is None:
+        if ours != Status.UNDELIVERABLE and message.sent_at is None:
             fields["sent_at"] = timezone.now()
         if ours == Status.UNDELIVERABLE:
             fields["error"] = detail
@@ -373,18 +628,7 @@ def message_status_report(*, token, provider_status, provider_id="", error_code=
     _event(message.pk, message.status, detail)
     if fields.get("status") == Status.UNDELIVERABLE:
         # The resident did not get it: the purpose's app may put them on the call list.
-        hooks.unreached.announce(
-            hooks.Unreached(
-                purpose=message.purpose,
-                channel=message.channel,
-                to=message.to,
-                key=message.key,
-                booking_id=message.booking_id,
-                resident_id=message.resident_id,
-                session_id=message.session_id,
-                about=message.about,
-            )
-        )
+        hooks.unreached.announce(_unreached(message))
     return message
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("messages/", views.message_list, name="message_list"),
     path("messages/<int:pk>/", views.message_detail, name="message_detail"),
     path("messages/<int:pk>/cancel/", views.message_cancel, name="message_cancel"),
+    path("messages/resume/", views.sending_resume, name="sending_resume"),
     path("residents/<int:resident_id>/", views.resident_messages, name="resident_messages"),
     path("calls/", views.call_list, name="call_list"),
     path("calls/<int:pk>/outcome/", views.call_outcome, name="call_outcome"),

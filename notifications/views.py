@@ -1,6 +1,7 @@
-"""Staff pages: the message log (with a message's history), a resident's messages (loaded
-into the resident page), and the daily call list."""
+"""Staff pages: the message log (with a message's history, and why sending is paused when it
+is), a resident's messages (loaded into the resident page), and the daily call list."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -24,7 +25,18 @@ def message_list(request):
     page = Paginator(queries.messages_filtered(**form.filters()), MESSAGES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "notifications/message_list.html", {"form": form, "page": page})
+    return render(
+        request,
+        "notifications/message_list.html",
+        {"form": form, "page": page, **_pause_context()},
+    )
+
+
+def _pause_context():
+    return {
+        "pause": queries.sending_pause(),
+        "probe_minutes": max(1, settings.NOTIFY_PAUSE_PROBE_SECONDS // 60),
+    }
 
 
 @require(Perm.MESSAGES_VIEW)
@@ -32,7 +44,9 @@ def message_detail(request, pk):
     message = queries.message_with_history(pk)
     if message is None:
         raise Http404
-    return render(request, "notifications/message_detail.html", {"message": message})
+    return render(
+        request, "notifications/message_detail.html", {"message": message, **_pause_context()}
+    )
 
 
 @require(Perm.MESSAGES_VIEW)
@@ -45,6 +59,24 @@ def message_cancel(request, pk):
     else:
         messages.success(request, _("The message will not be sent."))
     return redirect("notifications:message_detail", pk=pk)
+
+
+@require(Perm.MESSAGES_VIEW)
+@require_POST
+def sending_resume(request):
+    try:
+        services.sending_resume(user=request.user)
+    except services.NotifyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Sending resumes now. If the provider refuses the credentials again, it pauses "
+                "again."
+            ),
+        )
+    return redirect("notifications:message_list")
 
 
 @require(Perm.MESSAGES_VIEW)

@@ -20,6 +20,7 @@ PAGES = {
     "notifications:message_list": (Perm.MESSAGES_VIEW, None),
     "notifications:message_detail": (Perm.MESSAGES_VIEW, "message"),
     "notifications:message_cancel": (Perm.MESSAGES_VIEW, "message"),
+    "notifications:sending_resume": (Perm.MESSAGES_VIEW, None),
     "notifications:resident_messages": (Perm.MESSAGES_VIEW, "resident"),
     "notifications:call_list": (Perm.CALLS_MAKE, None),
     "notifications:call_outcome": (Perm.CALLS_MAKE, "call"),

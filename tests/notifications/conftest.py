@@ -29,3 +29,10 @@ def stub(settings):
     settings.TWILIO_API_BASE = server.url
     yield server
     server.stop()
+
+
+@pytest.fixture
+def clock(_frozen_clock):
+    """The test's clock (time-machine): `clock.shift(seconds)` moves it on for the services and
+    the stub alike."""
+    return _frozen_clock

@@ -15,6 +15,7 @@ from tests.factories import tokyo
 pytestmark = pytest.mark.django_db
 
 NOON = tokyo(2031, 6, 2, 12, 0)
+HOUR = datetime.timedelta(hours=1)
 
 
 def spec(key="k1", to="+819011112222", channel="sms", **extra):
@@ -111,13 +112,38 @@ def test_a_stopped_worker_is_resumed_and_queued_again(settings):
     Message.objects.filter(pk=message.pk).update(status=Status.SENDING, claimed_at=NOON, attempts=1)
     assert messages_send_due(now=NOON + datetime.timedelta(seconds=30)) == {
         "resumed": 0,
+        "resolved": 0,
         "sent": 0,
+        "paused": False,
     }
     later = NOON + datetime.timedelta(minutes=2)
     # Console has no record to check, so the message is queued again and sent.
-    assert messages_send_due(now=later) == {"resumed": 1, "sent": 1}
+    assert messages_send_due(now=later) == {"resumed": 1, "resolved": 1, "sent": 1, "paused": False}
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 2)
+    assert list(message.events.values_list("status", "detail")) == [
+        ("queued", ""),
+        ("unknown", "the worker sending it stopped: asking the provider"),
+        ("queued", "the provider does not have it: sending again"),
+        ("sent", "attempt 2"),
+    ]
+
+
+def test_two_messages_to_one_number_are_never_in_flight_together():
+    first = message_queue(spec(key="a"), now=NOON)
+    second = message_queue(spec(key="b"), now=NOON)
+    # The first one's outcome is not known yet (its answer never came).
+    Message.objects.filter(pk=first.pk).update(
+        status=Status.UNKNOWN, claimed_at=NOON, attempts=1, not_before=NOON + HOUR
+    )
+    assert message_send(message_id=second.pk, now=NOON) is None
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == ("queued", 0)
+    other_number = message_queue(spec(key="c", to="+819033334444"), now=NOON)
+    assert message_send(message_id=other_number.pk, now=NOON) == Status.SENT
+    # Once the first is settled (console: nothing to find, so it goes again), both go out.
+    assert messages_send_due(now=NOON + HOUR)["sent"] == 2
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
 
 
 def test_sending_is_queued_as_a_task_after_commit(django_capture_on_commit_callbacks):

@@ -1,5 +1,8 @@
 """A reminder, offer or cancellation notice that did not reach the resident (a call nobody
-answered, an SMS the network could not deliver) puts them on the staff's call list."""
+answered, an SMS the network could not deliver, a message that failed when sent) puts them on
+the staff's call list."""
+
+import datetime
 
 import pytest
 from django.urls import reverse
@@ -9,6 +12,7 @@ from classes import notify
 from classes.booking import booking_cancel, booking_create
 from followups.services import followups_run_due
 from notifications.models import Call, Message, Status
+from notifications.services import message_send
 from residents.models import Contact, Resident
 from residents.services import resident_update
 from tests.factories import tokyo
@@ -18,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reminders(make, desk_user):
+def queued_reminders(make, desk_user):
     """Tomorrow (as seen on 9 Dec 2031) at 13:30: one resident reminded by a voice call, one by
-    SMS."""
+    SMS; the reminders are queued."""
     session = make.session(starts_at=tokyo(2031, 12, 10, 13, 30), capacity=5)
     by_voice = make.resident(
         family_name="音声", preferred_contact="voice", phone_mobile="", phone_home="0982-52-1111"
@@ -29,8 +33,14 @@ def reminders(make, desk_user):
     for resident in (by_voice, by_sms):
         booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
     messages, _calls = notify.day_before_reminders(now=tokyo(2031, 12, 9, 10, 0))
-    Message.objects.update(status=Status.SENT, sent_at=timezone.now())
     return {message.channel: message for message in messages}
+
+
+@pytest.fixture
+def reminders(queued_reminders):
+    """The same reminders, sent."""
+    Message.objects.update(status=Status.SENT, sent_at=timezone.now())
+    return queued_reminders
 
 
 def report(client, message, **data):
@@ -99,3 +109,57 @@ def test_an_unanswered_offer_call_goes_on_the_call_list(desk_client, make, desk_
     report(desk_client, offer, CallStatus="no-answer")
     (call,) = open_calls(desk_client)
     assert call.purpose == "offer" and "空きが出ました" in call.script
+
+
+def test_a_reminder_sms_that_fails_when_sent_goes_on_the_call_list(
+    desk_client, stub, queued_reminders, followups
+):
+    sms = queued_reminders["sms"]
+    stub.invalid_numbers.add(sms.to)  # Twilio: 21211, not a valid number
+    assert message_send(message_id=sms.pk) == Status.FAILED
+    followups.run()
+    (call,) = open_calls(desk_client)
+    assert (call.purpose, call.booking_id, call.phone) == (
+        "reminder",
+        sms.booking_id,
+        "090-1234-0002",
+    )
+    assert call.unreached_note == "SMS が届きませんでした。"
+    assert call.key == f"unreached:{sms.key}"
+
+
+def test_a_reminder_call_whose_retries_run_out_goes_on_the_call_list(
+    desk_client, stub, queued_reminders, followups
+):
+    voice = queued_reminders["voice"]
+    stub.fail_next(500, 20500, count=3)
+    now = timezone.now()
+    for delay in (0, 60, 300):
+        now += datetime.timedelta(seconds=delay)
+        assert open_calls(desk_client) == []  # not while a retry may still get through
+        message_send(message_id=voice.pk, now=now)
+        followups.run()
+    voice.refresh_from_db()
+    assert (voice.status, voice.attempts) == ("failed", 3)
+    (call,) = open_calls(desk_client)
+    assert call.booking_id == voice.booking_id and "12月10日" in call.script
+    assert call.unreached_note.startswith("自動音声の電話がつながりませんでした")
+
+
+def test_a_message_that_goes_through_on_a_retry_adds_no_call(desk_client, stub, queued_reminders):
+    sms = queued_reminders["sms"]
+    stub.fail_next(503, 20503)
+    now = timezone.now()
+    assert message_send(message_id=sms.pk, now=now) == Status.QUEUED
+    assert message_send(message_id=sms.pk, now=now + datetime.timedelta(minutes=1)) == "sent"
+    assert open_calls(desk_client) == []
+
+
+def test_a_failed_message_adds_no_call_once_it_no_longer_matters(
+    desk_client, desk_user, stub, queued_reminders
+):
+    sms = queued_reminders["sms"]
+    booking_cancel(booking_id=sms.booking_id, user=desk_user)
+    stub.invalid_numbers.add(sms.to)
+    assert message_send(message_id=sms.pk) == Status.FAILED
+    assert open_calls(desk_client) == []

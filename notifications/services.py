@@ -477,7 +477,7 @@ def messages_send_due(*, now: datetime.datetime | None = None, limit: int = SEND
         if outcome == PAUSED:
             done["paused"] = True
             return done
-        done["resolved"] += 1
+        done["resolved"] += outcome != Status.UNKNOWN  # not when the lookup itself failed
     if quiet_until(now) is not None:
         return done
     for message_id in Message.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]:
@@ -547,7 +547,8 @@ def sending_resume(*, user: Any, now: datetime.datetime | None = None) -> None:
     """Staff ask to try sending again now: the pause ends and a sender pass is queued. If the
     provider refuses the credentials again, the first message pauses sending again."""
     now = now or timezone.now()
-    if not _pause_end(now, PauseEnd.STAFF, user=user if user.is_authenticated else None):
+    staff = user if user is not None and user.is_authenticated else None
+    if not _pause_end(now, PauseEnd.STAFF, user=staff):
         raise NotifyError(_("Sending is not paused."), "not_paused")
     transaction.on_commit(_enqueue_send_due)
 
@@ -600,23 +601,28 @@ def message_status_report(
 ) -> Message | None:
     """A delivery status callback; returns the message or None when the token is unknown.
 
-    The callback names the message by its token, so a callback with the provider's id for a
-    message still in flight (sending, or its outcome unknown) proves the provider has it: it is
-    sent, and nothing will send it again."""
+    The callback names the message by its token, so one with the provider's id for a message
+    still waiting on its outcome (in flight, unknown, or queued again after an error answer or
+    a lookup that came too early) proves the provider has it: it is sent, and nothing sends it
+    again."""
     message = Message.objects.select_for_update().filter(token=token).first()
     if message is None:
         return None
     ours = PROVIDER_STATUSES.get(provider_status)
-    if provider_id and message.status in IN_FLIGHT_STATUSES and _RANK.get(ours, 0) < 1:
-        ours = Status.SENT
+    current = _RANK.get(message.status, 9)
+    if provider_id and message.status in (Status.QUEUED, *IN_FLIGHT_STATUSES):
+        current = 0
+        if _RANK.get(ours, 0) < _RANK[Status.SENT]:
+            ours = Status.SENT
     detail = f"provider: {provider_status}" + (f" (error {error_code})" if error_code else "")
     fields = {}
-    if ours and _RANK.get(ours, 0) > _RANK.get(message.status, 9):
+    if ours and _RANK.get(ours, 0) > current:
         fields["status"] = ours
         if ours == Status.DELIVERED:
             fields["delivered_at"] = timezone.now()
         if ours != Status.UNDELIVERABLE and message.sent_at is None:
             fields["sent_at"] = timezone.now()
+            fields["error"] = ""  # an earlier attempt's error no longer tells anything
         if ours == Status.UNDELIVERABLE:
             fields["error"] = detail
     if provider_id and not message.provider_id:

@@ -239,7 +239,7 @@ def test_the_lookup_failing_keeps_asking_and_never_sends_blind(stub, short_timeo
     message_send(message_id=message.pk)
     stub.down = True  # Twilio answers 503 to the lookup too
     clock.shift(LOOKUP_AFTER)
-    assert messages_send_due()["resolved"] == 1
+    assert messages_send_due()["resolved"] == 0
     message.refresh_from_db()
     assert message.status == Status.UNKNOWN and len(stub.sent()) == 1
     assert "could not ask the provider" in message.events.last().detail
@@ -281,6 +281,19 @@ def test_a_status_callback_settles_an_unknown_outcome_at_once(client, stub, shor
     assert (message.status, message.provider_id) == ("sent", call["sid"])
     assert messages_send_due(now=timezone.now() + LOOKUP_AFTER)["resolved"] == 0
     assert stub.lookups() == [] and len(stub.sent()) == 1
+
+
+def test_a_callback_naming_the_record_stops_a_retry(client, stub):
+    """Twilio answered 500, yet took the SMS: its status callback says so before the retry."""
+    stub.fail_next(500, 20500)
+    message = queue()
+    assert message_send(message_id=message.pk) == Status.QUEUED
+    url = reverse("notifications:hook_status", args=[message.token])
+    post_signed(client, url, {"MessageStatus": "sent", "MessageSid": "SM" + "f" * 32})
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == ("sent", "SM" + "f" * 32)
+    assert messages_send_due(now=timezone.now() + LOOKUP_AFTER)["sent"] == 0
+    assert stub.sent() == []
 
 
 # --- whose record is it --------------------------------------------------------------------------

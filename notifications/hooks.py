@@ -29,14 +29,14 @@ class Reply:
     booking_id: int | None = None
     resident_id: int | None = None
     session_id: int | None = None
-    about: dict = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
     user: Any = None  # the staff member for call-list outcomes, None for the resident
 
 
 class AnswerError(Exception):
     """The answer could not be acted on; `message` is fit to show staff."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -50,7 +50,7 @@ class Unreached:
     booking_id: int | None = None
     resident_id: int | None = None
     session_id: int | None = None
-    about: dict = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
 
 
 answer = InTransaction("notifications.answer", Reply)

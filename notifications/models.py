@@ -4,6 +4,7 @@ Notifications imports none of our apps. What a message is about is kept as plain
 (resident, booking, session, volunteer shift), so the log outlives any of them.
 """
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -58,8 +59,8 @@ class Answer(models.TextChoices):
 IN_FLIGHT_STATUSES = (Status.SENDING, Status.UNKNOWN)
 
 
-class MessageQuerySet(models.QuerySet):
-    def due(self, now=None):
+class MessageQuerySet(models.QuerySet["Message"]):
+    def due(self, now: datetime.datetime | None = None) -> "MessageQuerySet":
         now = now or timezone.now()
         return self.filter(status=Status.QUEUED).filter(
             Q(not_before__isnull=True) | Q(not_before__lte=now)
@@ -147,8 +148,8 @@ class PauseEnd(models.TextChoices):
     STAFF = "staff", _("Staff asked to try again")
 
 
-class SendingPauseQuerySet(models.QuerySet):
-    def open(self):
+class SendingPauseQuerySet(models.QuerySet["SendingPause"]):
+    def open(self) -> "SendingPauseQuerySet":
         return self.filter(ended_at__isnull=True)
 
 
@@ -173,6 +174,8 @@ class SendingPause(models.Model):
     )
 
     objects = SendingPauseQuerySet.as_manager()
+    # Set by notifications.queries.sending_pause: the credentials changed since the pause.
+    settings_changed = False
 
     class Meta:
         verbose_name = _("sending pause")

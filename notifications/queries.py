@@ -6,14 +6,23 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from notifications.models import OPEN_CALL_STATUSES, Call, CallOutcome, Message, SendingPause
+from notifications.models import (
+    OPEN_CALL_STATUSES,
+    Call,
+    CallOutcome,
+    Message,
+    MessageQuerySet,
+    SendingPause,
+)
 from notifications.transports import credentials_fingerprint
 
 # A resident's page shows this many of their latest messages.
 RESIDENT_MESSAGES_LIMIT = 20
 
 
-def messages_filtered(*, status="", channel="", purpose="", day=None):
+def messages_filtered(
+    *, status: str = "", channel: str = "", purpose: str = "", day: datetime.date | None = None
+) -> MessageQuerySet:
     messages = Message.objects.all()
     if status:
         messages = messages.filter(status=status)
@@ -31,17 +40,17 @@ def messages_filtered(*, status="", channel="", purpose="", day=None):
     return messages.order_by("-created_at", "-pk")
 
 
-def message_with_history(pk):
+def message_with_history(pk: int) -> Message | None:
     return Message.objects.prefetch_related("events").filter(pk=pk).first()
 
 
-def resident_messages(resident_id, limit=RESIDENT_MESSAGES_LIMIT):
+def resident_messages(resident_id: int, limit: int = RESIDENT_MESSAGES_LIMIT) -> list[Message]:
     return list(
         Message.objects.filter(resident_id=resident_id).order_by("-created_at", "-pk")[:limit]
     )
 
 
-def call_list(day=None):
+def call_list(day: datetime.date | None = None) -> list[Call]:
     """Today's calls and older ones still open, with their logged outcomes (2 queries)."""
     day = day or timezone.localdate()
     calls = Call.objects.filter(day__lte=day, status__in=OPEN_CALL_STATUSES) | Call.objects.filter(

@@ -10,6 +10,7 @@ never gets it twice. Credentials the provider refuses pause all sending until th
 import datetime
 import logging
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -56,7 +57,7 @@ SEND_BATCH = 500
 
 
 class NotifyError(Exception):
-    def __init__(self, message, code="invalid"):
+    def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -73,7 +74,7 @@ class MessageSpec:
     resident_id: int | None = None
     booking_id: int | None = None
     session_id: int | None = None
-    about: dict = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,18 +88,18 @@ class CallSpec:
     resident_id: int | None = None
     booking_id: int | None = None
     session_id: int | None = None
-    about: dict = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
 
 
 # --- quiet hours -------------------------------------------------------------------------------
 
 
-def _clock(text):
+def _clock(text: str) -> datetime.time:
     hours, minutes = text.split(":")
     return datetime.time(int(hours), int(minutes))
 
 
-def quiet_until(now=None):
+def quiet_until(now: datetime.datetime | None = None) -> datetime.datetime | None:
     """When the quiet hours around `now` end, or None when messages may go out now."""
     local = timezone.localtime(now or timezone.now())
     start, end = _clock(settings.NOTIFY_QUIET_START), _clock(settings.NOTIFY_QUIET_END)
@@ -122,11 +123,11 @@ def quiet_until(now=None):
 # --- queueing ----------------------------------------------------------------------------------
 
 
-def _event(message_id, status, detail=""):
+def _event(message_id: int, status: str, detail: str = "") -> None:
     MessageEvent.objects.create(message_id=message_id, status=status, detail=detail[:300])
 
 
-def _enqueue_sends(ids):
+def _enqueue_sends(ids: list[int]) -> None:
     from django_q.brokers import get_broker
     from django_q.tasks import async_task
 
@@ -139,7 +140,9 @@ def _enqueue_sends(ids):
         async_task("notifications.tasks.send_messages", chunk, broker=broker)
 
 
-def messages_queue(specs, *, now=None):
+def messages_queue(
+    specs: Iterable[MessageSpec], *, now: datetime.datetime | None = None
+) -> list[Message]:
     """Log the messages and queue them for sending; keys already logged are left alone.
 
     Returns the newly created messages. Numbers that opted out are logged as skipped; inside
@@ -152,7 +155,7 @@ def messages_queue(specs, *, now=None):
         return []
     wait = quiet_until(now)
     with transaction.atomic():
-        known = set()
+        known: set[str] = set()
         keys = [spec.key for spec in specs]
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
@@ -178,6 +181,7 @@ def messages_queue(specs, *, now=None):
             )
             for spec in fresh
         ]
+        created: list[Message]
         try:
             with transaction.atomic():
                 created = Message.objects.bulk_create(rows, batch_size=500)
@@ -211,7 +215,7 @@ def messages_queue(specs, *, now=None):
     return created
 
 
-def message_queue(spec, *, now=None):
+def message_queue(spec: MessageSpec, *, now: datetime.datetime | None = None) -> Message:
     """One message (see messages_queue); returns the logged message, new or earlier."""
     created = messages_queue([spec], now=now)
     return created[0] if created else Message.objects.get(key=spec.key)
@@ -560,7 +564,7 @@ def _enqueue_send_due() -> None:
 
 
 @transaction.atomic
-def message_cancel(*, message_id, user=None, reason=""):
+def message_cancel(*, message_id: int, user: Any = None, reason: str = "") -> None:
     """Staff stop a queued message."""
     done = Message.objects.filter(pk=message_id, status=Status.QUEUED).update(
         status=Status.CANCELLED, updated_at=timezone.now()
@@ -574,7 +578,7 @@ def message_cancel(*, message_id, user=None, reason=""):
 # --- what Twilio tells us ----------------------------------------------------------------------
 
 # Provider statuses (SMS MessageStatus, voice CallStatus) -> ours; others change nothing.
-PROVIDER_STATUSES = {
+PROVIDER_STATUSES: dict[str, str] = {
     "sent": Status.SENT,
     "delivered": Status.DELIVERED,
     "read": Status.DELIVERED,
@@ -586,7 +590,7 @@ PROVIDER_STATUSES = {
     "canceled": Status.UNDELIVERABLE,
 }
 # A callback may move a message only forward along this order.
-_RANK = {
+_RANK: dict[str | None, int] = {
     Status.SENDING: 0,
     Status.UNKNOWN: 0,
     Status.SENT: 1,
@@ -615,7 +619,7 @@ def message_status_report(
         if _RANK.get(ours, 0) < _RANK[Status.SENT]:
             ours = Status.SENT
     detail = f"provider: {provider_status}" + (f" (error {error_code})" if error_code else "")
-    fields = {}
+    fields: dict[str, Any] = {}
     if ours and _RANK.get(ours, 0) > current:
         fields["status"] = ours
         if ours == Status.DELIVERED:
@@ -638,7 +642,7 @@ def message_status_report(
     return message
 
 
-def _reply_for(message, action):
+def _reply_for(message: Message, action: str) -> hooks.Reply:
     return hooks.Reply(
         purpose=message.purpose,
         action=action,
@@ -653,7 +657,9 @@ def _reply_for(message, action):
 DIGITS = {"1": Answer.CONFIRM, "2": Answer.CANCEL}
 
 
-def message_voice_answer(*, token, digits, now=None):
+def message_voice_answer(
+    *, token: str, digits: str | None, now: datetime.datetime | None = None
+) -> tuple[Message | None, str | None, str]:
     """A key pressed in a voice call. Returns (message, answer or None, error message or "").
 
     The first answer counts: it is recorded and handed to the purpose's handler in one
@@ -684,12 +690,12 @@ def message_voice_answer(*, token, digits, now=None):
 # --- opt-outs ----------------------------------------------------------------------------------
 
 
-def _keyword(body):
+def _keyword(body: str | None) -> str:
     return unicodedata.normalize("NFKC", body or "").strip().upper().rstrip("。.!！")
 
 
 @transaction.atomic
-def inbound_sms(*, phone, body):
+def inbound_sms(*, phone: str, body: str | None) -> str:
     """A reply to our number: 停止 / STOP opts the number out (and stops what is queued for
     it), 開始 / START opts back in. Returns "opted_out", "opted_in" or ""."""
     word = _keyword(body)
@@ -713,7 +719,7 @@ def inbound_sms(*, phone, body):
 # --- the call list -----------------------------------------------------------------------------
 
 
-def calls_add(specs):
+def calls_add(specs: Iterable[CallSpec]) -> list[Call]:
     """Put people on the call list; keys already there are left alone. Returns the new calls."""
     specs = list({spec.key: spec for spec in specs}.values())
     if not specs:
@@ -742,7 +748,9 @@ def calls_add(specs):
 
 
 @transaction.atomic
-def call_record_outcome(*, call_id, outcome, user, note="", now=None):
+def call_record_outcome(
+    *, call_id: int, outcome: str, user: Any, note: str = "", now: datetime.datetime | None = None
+) -> Call:
     """Staff log what came of a call. "cancelled" cancels the booking through the purpose's
     handler (in the same transaction: a refused cancel logs nothing)."""
     now = now or timezone.now()

@@ -61,18 +61,18 @@ class TransportError(Exception):
         return self.kind == Failure.PERMANENT
 
 
-def public_url(path):
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+def public_url(path: str) -> str:
+    return str(settings.PUBLIC_BASE_URL).rstrip("/") + path
 
 
-class _RedirectingHttpClient(TwilioHttpClient):
+class _RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """The real Twilio HTTP client, sending every request to another scheme and host."""
 
-    def __init__(self, base, **kwargs):
+    def __init__(self, base: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base = urlsplit(base)
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         parts = urlsplit(url)
         url = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
         return super().request(method, url, *args, **kwargs)
@@ -220,7 +220,7 @@ class TwilioSMS(Transport):
             ),
             sends=True,
         )
-        return sent.sid
+        return str(sent.sid)
 
     def find_sent(self, message: Message, since: datetime.datetime) -> list[str]:
         # Twilio returns no trace of the status callback, so a message is known by its number
@@ -257,7 +257,7 @@ class TwilioVoice(Transport):
             ),
             sends=True,
         )
-        return call.sid
+        return str(call.sid)
 
     def find_sent(self, message: Message, since: datetime.datetime) -> list[str]:
         # Calls to the number from our number, made since the message was logged. Not filtered
@@ -277,7 +277,7 @@ class TwilioVoice(Transport):
         return [c.sid for c in _since(found, since) if not c.parent_call_sid]
 
 
-TRANSPORTS = {
+TRANSPORTS: dict[str, dict[str, type[Transport]]] = {
     "console": {Channel.SMS: ConsoleTransport, Channel.VOICE: ConsoleTransport},
     "twilio": {Channel.SMS: TwilioSMS, Channel.VOICE: TwilioVoice},
 }

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from twilio.twiml.voice_response import VoiceResponse
 
+from notifications.models import Message
+
 LANGUAGE = "ja-JP"
 VOICE = "Polly.Mizuki"  # a Japanese voice that honours <prosody>
 SLOW = "85%"
@@ -21,12 +23,12 @@ CANCELLED = "キャンセルを承りました。ご連絡ありがとうござ�
 FAILED = "申し訳ありません。受け付けできませんでした。お手数ですが、お電話でご連絡ください。"
 
 
-def _answer_url(message):
+def _answer_url(message: Message) -> str:
     path = reverse("notifications:hook_voice", args=[message.token])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
-def twiml_for(message):
+def twiml_for(message: Message) -> VoiceResponse:
     """The whole call: the text, the choices inside <Gather>, read twice if nothing is pressed.
 
     A message without choices (`about["keys"]` false, e.g. a cancelled session) is read twice.

@@ -91,14 +91,14 @@ GRANTS = {
 VENUE_SCOPED_ROLES = {Role.VENUE}
 
 
-def roles_of(user):
+def roles_of(user: Actor) -> frozenset[str]:
     """The user's role names, read once per request and kept on the user object."""
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_tsunagu_roles", None)
+    cached: frozenset[str] | None = getattr(user, "_tsunagu_roles", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._tsunagu_roles = cached
+        setattr(user, "_tsunagu_roles", cached)  # noqa: B010  (a per-request cache on the object)
     return cached
 
 

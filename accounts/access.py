@@ -51,6 +51,11 @@ class Perm(TextChoices):
     SURVEYS_ENTER = "surveys.enter", _("Type in paper survey forms")
     REPORTS_VIEW = "reports.view", _("See KPI progress and export reports")
     REPORTS_EDIT = "reports.edit", _("Edit plans, indicators and targets")
+    ACCESS_LOG_VIEW = "audit.view", _("See and export the access log of personal data")
+    RESIDENTS_RIGHTS = (
+        "residents.rights",
+        _("Answer residents' requests: disclosure, suspension of use and erasure"),
+    )
 
 
 GRANTS = {
@@ -84,6 +89,8 @@ GRANTS = {
         Perm.SURVEYS_ENTER,
         Perm.REPORTS_VIEW,
         Perm.REPORTS_EDIT,
+        Perm.ACCESS_LOG_VIEW,
+        Perm.RESIDENTS_RIGHTS,
     },
 }
 

@@ -227,6 +227,10 @@ LOGGING = {
 BOOKING_OFFER_HOURS = env_int("BOOKING_OFFER_HOURS", 48)
 # Search answers at most this many residents; the desk reads them out, not pages through them.
 RESIDENT_SEARCH_LIMIT = 20
+# Personal data is kept this many years after a resident's last activity (a booking, a
+# check-in, a registry edit); then a daily task anonymises the record like an erasure.
+# 0 turns the rule off. The file register (個人情報ファイル簿) states it.
+RESIDENT_RETENTION_YEARS = env_int("RESIDENT_RETENTION_YEARS", 5)
 # The number residents call about their booking; printed on tickets and shown on ticket pages.
 CONTACT_PHONE = env_str("CONTACT_PHONE", "0982-52-2111（日向市 DX推進課）")
 

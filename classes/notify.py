@@ -26,7 +26,15 @@ from classes.hooks import BookingChange, SessionMoved
 from classes.models import Booking, BookingStatus, CancelReason, Session, SessionStatus
 from notifications.hooks import AnswerError, Reply, Unreached
 from notifications.models import Call, Channel, Message, Purpose
-from notifications.services import CallSpec, MessageSpec, calls_add, messages_queue
+from notifications.queries import open_calls_about
+from notifications.services import (
+    CallSpec,
+    MessageSpec,
+    calls_add,
+    calls_withdraw,
+    messages_queue,
+    quiet_until,
+)
 from residents.models import Contact, Resident
 from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
 
@@ -68,6 +76,20 @@ def when(session: Session) -> str:
     return f"{start.month}月{start.day}日（{WEEKDAYS_JA[start.weekday()]}）{start:%H:%M}"
 
 
+def relative_day(day: datetime.date, today: datetime.date) -> str:
+    """「明日」 or 「本日」 for a date that is tomorrow or today as the reader sees it, else ""
+    (the date that follows says when)."""
+    if day == today:
+        return "本日"
+    if day == today + datetime.timedelta(days=1):
+        return "明日"
+    return ""
+
+
+def _session_day(session: Session) -> datetime.date:
+    return timezone.localdate(session.starts_at)
+
+
 def spoken_when(session: Session) -> str:
     start = timezone.localtime(session.starts_at)
     minutes = f"{start.minute}分" if start.minute else ""
@@ -87,9 +109,13 @@ def _link_line(booking: Booking) -> str:
     return f" 受講票: {link}" if link else ""
 
 
-def _texts(purpose: str, booking: Booking) -> tuple[str, str, str]:
-    """(SMS text, spoken text, call-list script) for a booking."""
+def _texts(purpose: str, booking: Booking, *, today: datetime.date) -> tuple[str, str, str]:
+    """(SMS text, spoken text, call-list script) for a booking, read on `today` (the day a
+    message goes out, or the day of the call): 明日 only when the session is tomorrow."""
     session = booking.session
+    day = relative_day(_session_day(session), today)
+    written = f"{day} " if day else ""
+    spoken_day = f"{day}、" if day else ""
     course, venue = session.course.title, session.venue.name
     name = booking.resident.full_name
     contact = settings.CONTACT_PHONE
@@ -98,16 +124,16 @@ def _texts(purpose: str, booking: Booking) -> tuple[str, str, str]:
         return sms + _link_line(booking), "", ""
     if purpose == Purpose.REMINDER:
         sms = (
-            f"{SIGNATURE}明日 {when(session)}〜 {course}（{venue}）のご予約があります。"
+            f"{SIGNATURE}{written}{when(session)}〜 {course}（{venue}）のご予約があります。"
             f"{_link_line(booking)} 行けなくなったら受講票のページか {contact} へご連絡ください。"
         )
         spoken = (
-            f"こちらは、市のスマホ教室のご案内です。明日、{spoken_when(session)}、"
+            f"こちらは、市のスマホ教室のご案内です。{spoken_day}{spoken_when(session)}、"
             f"{venue}で、{course}があります。"
         )
         script = (
             f"{name}様でいらっしゃいますか。市役所のスマホ教室担当です。"
-            f"明日 {when(session)} から {venue} で「{course}」のご予約をいただいています。"
+            f"{written}{when(session)} から {venue} で「{course}」のご予約をいただいています。"
             "ご出席いただけますか。（行けない場合はキャンセルを記録してください）"
         )
         return sms, spoken, script
@@ -124,7 +150,7 @@ def _texts(purpose: str, booking: Booking) -> tuple[str, str, str]:
             f"{name}様でいらっしゃいますか。キャンセル待ちの「{course}」"
             f"（{when(session)}、{venue}）に空きが出ました。"
             f"{_deadline(booking)}までにお返事をいただけますか。"
-            "（受ける場合は予約窓口の「席の提供」で記録、辞退はキャンセルを記録してください）"
+            "（受ける場合は予約窓口の「空席のご案内」で記録、辞退はキャンセルを記録してください）"
         )
         return sms, spoken, script
     if purpose == Purpose.SESSION_MOVED:
@@ -172,6 +198,8 @@ def _plan(
     messages: list[MessageSpec] = []
     calls: list[CallSpec] = []
     today = timezone.localdate(now)
+    # A message held back by the quiet hours is read on the morning it goes out.
+    send_day = timezone.localdate(quiet_until(now) or now)
     for booking in bookings:
         resident = booking.resident
         way = route(resident)
@@ -180,7 +208,9 @@ def _plan(
         channel, number = way
         if sms_only and channel != Channel.SMS:
             continue
-        sms, spoken, script = _texts(purpose, booking)
+        sms, spoken, script = _texts(
+            purpose, booking, today=today if channel == "call" else send_day
+        )
         ids = {
             "resident_id": resident.pk,
             "booking_id": booking.pk,
@@ -331,6 +361,29 @@ def booking_changed(change: BookingChange) -> None:
         offer_notice(booking_id=change.booking_id)
     elif change.reason == "session_cancelled":
         session_cancelled_notice(booking_id=change.booking_id)
+    calls_withdraw_moot(booking_id=change.booking_id)
+
+
+def calls_withdraw_moot(*, booking_id: int, now: datetime.datetime | None = None) -> int:
+    """Take a booking's calls off the call list once what they were for has gone: an offer
+    taken or declined, a reminder for a cancelled booking. Returns how many."""
+    now = now or timezone.now()
+    moot = [
+        call_id
+        for call_id, purpose in open_calls_about(booking_id)
+        if purpose in _STILL_DUE and not _still_due(purpose, booking_id, now)
+    ]
+    if not moot:
+        return 0
+    return calls_withdraw(
+        call_ids=moot, why="予約の状況が変わり、お電話は不要になりました", now=now
+    )
+
+
+def _still_due(purpose: str, booking_id: int, now: datetime.datetime) -> bool:
+    return Booking.objects.filter(
+        pk=booking_id, session__starts_at__gt=now, **_STILL_DUE[purpose]
+    ).exists()
 
 
 # --- a message that did not get through ---------------------------------------------------------
@@ -369,7 +422,7 @@ def call_unreached(unreached: Unreached, *, now: datetime.datetime | None = None
             unreached.purpose,
             booking,
             unreached.to,
-            _texts(unreached.purpose, booking)[2],
+            _texts(unreached.purpose, booking, today=timezone.localdate(now))[2],
             f"unreached:{unreached.key}",
             day=timezone.localdate(now),
             about={"unreached": unreached.channel},

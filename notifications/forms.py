@@ -44,7 +44,11 @@ class MessageFilterForm(forms.Form):
         }
 
 
-OUTCOME_CHOICES = [(value, label) for value, label in CallStatus.choices if value != "open"]
+OUTCOME_CHOICES = [
+    (value, label)
+    for value, label in CallStatus.choices
+    if value not in (CallStatus.OPEN, CallStatus.NOT_NEEDED)
+]
 
 
 class CallOutcomeForm(forms.Form):

@@ -214,6 +214,9 @@ class CallStatus(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
     CANCELLED = "cancelled", _("Cancelled the booking")
     CALL_AGAIN = "call_again", _("Call again")
+    # Set by the system, not by staff: what the call was for has gone (the offer was taken or
+    # declined, the booking cancelled). It leaves the call list.
+    NOT_NEEDED = "not_needed", _("No longer needed")
 
 
 # A call-list line made because an automated message did not get through says so.

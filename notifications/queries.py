@@ -10,6 +10,7 @@ from notifications.models import (
     OPEN_CALL_STATUSES,
     Call,
     CallOutcome,
+    CallStatus,
     Message,
     MessageQuerySet,
     SendingPause,
@@ -51,11 +52,12 @@ def resident_messages(resident_id: int, limit: int = RESIDENT_MESSAGES_LIMIT) ->
 
 
 def call_list(day: datetime.date | None = None) -> list[Call]:
-    """Today's calls and older ones still open, with their logged outcomes (2 queries)."""
+    """Today's calls and older ones still open, with their logged outcomes (2 queries). Calls
+    no longer needed are not on it."""
     day = day or timezone.localdate()
     calls = Call.objects.filter(day__lte=day, status__in=OPEN_CALL_STATUSES) | Call.objects.filter(
         day=day
-    )
+    ).exclude(status=CallStatus.NOT_NEEDED)
     return list(
         calls.distinct()
         .order_by("day", "pk")
@@ -72,3 +74,12 @@ def sending_pause() -> SendingPause | None:
     if pause is not None:
         pause.settings_changed = pause.fingerprint != credentials_fingerprint()
     return pause
+
+
+def open_calls_about(booking_id: int) -> list[tuple[int, str]]:
+    """(id, purpose) of the calls about a booking still to be made (1 query)."""
+    return list(
+        Call.objects.filter(booking_id=booking_id, status__in=OPEN_CALL_STATUSES).values_list(
+            "pk", "purpose"
+        )
+    )

@@ -754,7 +754,7 @@ def call_record_outcome(
     """Staff log what came of a call. "cancelled" cancels the booking through the purpose's
     handler (in the same transaction: a refused cancel logs nothing)."""
     now = now or timezone.now()
-    if outcome not in CallStatus.values or outcome == CallStatus.OPEN:
+    if outcome not in CallStatus.values or outcome in (CallStatus.OPEN, CallStatus.NOT_NEEDED):
         raise NotifyError(_("Please choose what came of the call."), "bad_outcome")
     try:
         call = Call.objects.select_for_update().get(pk=call_id)
@@ -792,3 +792,25 @@ def call_record_outcome(
         at=now,
     )
     return call
+
+
+def calls_withdraw(
+    *, call_ids: Iterable[int], why: str, now: datetime.datetime | None = None
+) -> int:
+    """Take calls whose purpose has gone off the list (the purpose's app decides which); the
+    ones staff have dealt with meanwhile are left as they are. Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        open_ids = list(
+            Call.objects.select_for_update()
+            .filter(pk__in=list(call_ids), status__in=OPEN_CALL_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        Call.objects.filter(pk__in=open_ids).update(status=CallStatus.NOT_NEEDED, updated_at=now)
+        CallOutcome.objects.bulk_create(
+            [
+                CallOutcome(call_id=pk, outcome=CallStatus.NOT_NEEDED, note=why[:200], at=now)
+                for pk in open_ids
+            ]
+        )
+    return len(open_ids)

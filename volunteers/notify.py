@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from classes.hooks import SessionMoved
 from classes.models import Session, SessionStatus
-from classes.notify import SIGNATURE, when
+from classes.notify import SIGNATURE, relative_day, when
 from notifications.models import Channel, Message, Purpose
-from notifications.services import MessageSpec, messages_queue
+from notifications.services import MessageSpec, messages_queue, quiet_until
 from residents.normalize import is_mobile, parse_phone, to_e164
 from volunteers.models import Assignment, Role, Volunteer
 
@@ -89,9 +89,12 @@ def proposal_text(assignments: Sequence[Assignment]) -> str:
     )
 
 
-def reminder_text(assignment: Assignment) -> str:
+def reminder_text(assignment: Assignment, *, today: datetime.date) -> str:
+    """The shift reminder as read on `today`: 明日 only when the shift is tomorrow."""
+    day = relative_day(timezone.localdate(assignment.session.starts_at), today)
     return (
-        f"{SIGNATURE}明日 {_shift(assignment)}のご担当です。よろしくお願いします。"
+        f"{SIGNATURE}{day + ' ' if day else ''}{_shift(assignment)}のご担当です。"
+        "よろしくお願いします。"
         f"詳しくはこちら: {link('shift_detail', assignment.pk)} "
         f"行けなくなったら、このページからお知らせください。"
     )
@@ -251,11 +254,12 @@ def day_before_reminders(*, now: datetime.datetime | None = None) -> list[Messag
         session__starts_at__gte=start,
         session__starts_at__lt=start + datetime.timedelta(days=1),
     )
+    send_day = timezone.localdate(quiet_until(now) or now)  # held back by the quiet hours
     specs = [
         _spec(
             a.volunteer,
             Purpose.SHIFT_REMINDER,
-            reminder_text(a),
+            reminder_text(a, today=send_day),
             f"shift_reminder:{a.pk}:{tomorrow.isoformat()}",
             [a],
         )

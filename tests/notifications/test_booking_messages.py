@@ -3,12 +3,13 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
 from classes import notify
 from classes.apps import ensure_schedules as classes_schedules
-from classes.booking import booking_cancel, booking_create, session_cancel
+from classes.booking import booking_cancel, booking_create, offer_accept, session_cancel
 from classes.models import BookingStatus
 from classes.tasks import send_day_before_reminders
 from notifications.apps import ensure_schedules as notifications_schedules
@@ -184,3 +185,79 @@ def test_a_walk_in_at_the_venue_gets_no_confirmation(make, desk_user, followups)
     )
     followups.run()
     assert not Message.objects.exists()
+
+
+def reminder_for(make, desk_user, contact, *, starts_at, now):
+    session = make.session(starts_at=starts_at, capacity=5)
+    booking_create(session_id=session.pk, resident_id=person(make, contact).pk, user=desk_user)
+    return notify.day_before_reminders(now=now)
+
+
+def test_a_reminder_says_tomorrow_when_it_goes_out_the_day_before(make, desk_user):
+    (sms,), _ = reminder_for(
+        make, desk_user, "sms", starts_at=tokyo(2031, 12, 10, 13, 30), now=tokyo(2031, 12, 9, 10)
+    )
+    assert "明日 12月10日（水）13:30" in sms.text
+
+
+def test_a_reminder_held_back_by_the_quiet_hours_goes_out_on_the_day_and_says_today(
+    make, desk_user, settings
+):
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = "21:00", "09:00"
+    (sms,), _ = reminder_for(
+        make, desk_user, "sms", starts_at=tokyo(2031, 12, 10, 13, 30), now=tokyo(2031, 12, 9, 22)
+    )
+    assert sms.not_before == tokyo(2031, 12, 10, 9, 0)
+    assert "本日 12月10日（水）13:30" in sms.text and "明日" not in sms.text
+
+
+def test_a_call_about_a_session_days_away_names_the_date_not_tomorrow(make, desk_user):
+    session = make.session(starts_at=tokyo(2031, 12, 10, 13, 30), capacity=1)
+    seated = booking_create(
+        session_id=session.pk, resident_id=person(make, "sms").pk, user=desk_user
+    ).booking
+    waiting = booking_create(
+        session_id=session.pk, resident_id=person(make, "staff_call").pk, user=desk_user
+    ).booking
+    booking_cancel(booking_id=seated.pk, user=desk_user)
+    notify.offer_notice(booking_id=waiting.pk, now=tokyo(2031, 12, 5, 10))
+    (call,) = Call.objects.filter(purpose="offer")
+    assert "12月10日（水）13:30" in call.script and "明日" not in call.script
+    assert "「空席のご案内」で記録" in call.script
+
+
+def test_an_offer_taken_at_the_desk_leaves_the_call_list(
+    make, session, desk_user, desk_client, followups
+):
+    seated = book(session, person(make, "sms"), desk_user, followups)
+    waiting = book(session, person(make, "staff_call"), desk_user, followups)
+    booking_cancel(booking_id=seated.pk, user=desk_user)
+    followups.run()
+    (call,) = Call.objects.filter(purpose="offer", booking_id=waiting.pk)
+    page = reverse("notifications:call_list")
+    assert call in desk_client.get(page).context["open_calls"]
+
+    offer_accept(booking_id=waiting.pk, user=desk_user)
+    followups.run()
+
+    call.refresh_from_db()
+    assert call.status == "not_needed"
+    assert call.outcomes.get().outcome == "not_needed"
+    response = desk_client.get(page)
+    assert call not in response.context["open_calls"]
+    assert call.who not in response.content.decode()
+
+
+def test_a_reminder_call_stays_while_the_booking_stands(make, desk_user, followups):
+    (_messages, (call,)) = reminder_for(
+        make,
+        desk_user,
+        "staff_call",
+        starts_at=tokyo(2031, 12, 10, 13, 30),
+        now=tokyo(2031, 12, 9, 10),
+    )
+    assert notify.calls_withdraw_moot(booking_id=call.booking_id) == 0
+    booking_cancel(booking_id=call.booking_id, user=desk_user)
+    followups.run()
+    call.refresh_from_db()
+    assert call.status == "not_needed"

@@ -64,7 +64,9 @@ def test_a_reminder_call_nobody_answers_goes_on_the_call_list_once(desk_client, 
     (call,) = open_calls(desk_client)
     assert (call.purpose, call.booking_id) == ("reminder", voice.booking_id)
     assert call.who.startswith("音声 ") and call.phone == "0982-52-1111"
-    assert "明日 12月10日（水）13:30 から" in call.script  # the reminder's own script
+    # The reminder's own script, as read on the day of the call (today, years before the
+    # session in this test): the date, not 「明日」.
+    assert "12月10日（水）13:30 から" in call.script and "明日" not in call.script
     page = desk_client.get(reverse("notifications:call_list")).content.decode()
     assert "自動音声の電話がつながりませんでした" in page
     assert Call.objects.count() == 1

@@ -290,6 +290,18 @@ def test_day_before_reminders_pick_only_tomorrows_accepted_shifts(make, session,
     assert next_day.key.endswith(":2031-12-11")
 
 
+def test_a_shift_reminder_held_back_until_the_morning_of_the_shift_says_today(
+    session, django_user_model, settings
+):
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = "21:00", "09:00"
+    shift(volunteer(django_user_model), session, status=Assignment.Status.ACCEPTED)
+
+    (message,) = notify.day_before_reminders(now=tokyo(2031, 12, 9, 22, 0))
+
+    assert message.not_before == tokyo(2031, 12, 10, 9, 0)
+    assert "本日 12月10日（水）13:30〜15:00" in message.text and "明日" not in message.text
+
+
 def test_the_reminder_task_and_its_daily_schedule(settings):
     settings.NOTIFY_REMINDER_TIME = "10:00"
     ensure_schedules()

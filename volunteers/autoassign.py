@@ -1,9 +1,11 @@
 """Auto-assign over a period: load it from the database into `volunteers.matching`'s plain
 structures, solve, and write the proposals back; a MatchingRun row carries the progress.
 
-A run keeps every accepted shift and every coordinator's proposal (they are locked: they take
-their places and count toward the volunteer's load) and replaces the earlier auto-assign
-proposals of the period that nobody has accepted yet.
+A run keeps every shift someone holds — accepted, or proposed by a coordinator or an earlier
+run and not yet answered (they are locked: they take their places and count toward the
+volunteer's load). So the places it fills are exactly the open places the coverage page shows,
+and a volunteer already asked is not asked again. Nor is one who declined a session or was
+withdrawn from it: they are not asked for that session again.
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ def _locked_shift(assignment: Assignment) -> matching.Locked:
     return matching.Locked(s.pk, s.venue_id, start.date(), start.time(), end.time())
 
 
-def _person(volunteer: Volunteer, locked: list[matching.Locked]) -> matching.Person:
+def _person(
+    volunteer: Volunteer,
+    locked: list[matching.Locked],
+    excluded: frozenset[int] = frozenset(),
+) -> matching.Person:
     return matching.Person(
         id=volunteer.pk,
         skills=frozenset(volunteer.skills),
@@ -90,6 +96,7 @@ def _person(volunteer: Volunteer, locked: list[matching.Locked]) -> matching.Per
         ],
         qualified=[(q.issued_on, q.expires_on) for q in volunteer.qualifications.all()],
         locked=locked,
+        excluded_sessions=excluded,
     )
 
 
@@ -117,7 +124,7 @@ def _range(
 
 
 def load_period(
-    start: datetime.date, end: datetime.date, *, replace_proposals: bool = False
+    start: datetime.date, end: datetime.date
 ) -> tuple[list[matching.Person], list[matching.Need]]:
     """(people, needs) for the period, creating default needs where sessions have none."""
     lo, hi = _range(start, end)
@@ -127,12 +134,12 @@ def load_period(
         .select_related("course")
     )
     needs_ensure(sessions=sessions)
-    if replace_proposals:
-        Assignment.objects.filter(
-            session__in=sessions,
-            status=Assignment.Status.PROPOSED,
-            source=Assignment.Source.MATCHING,
-        ).update(status=Assignment.Status.CANCELLED, updated_at=timezone.now())
+    excluded: dict[int, set[int]] = {}
+    for volunteer_id, session_id in Assignment.objects.filter(
+        session__in=sessions,
+        status__in=[Assignment.Status.DECLINED, Assignment.Status.CANCELLED],
+    ).values_list("volunteer_id", "session_id"):
+        excluded.setdefault(volunteer_id, set()).add(session_id)
     first, last = _month_bounds(start, end)
     m_lo, m_hi = _range(first, last)
     held = (
@@ -148,7 +155,7 @@ def load_period(
         locked_by_person.setdefault(a.volunteer_id, []).append(_locked_shift(a))
         taken[a.need_id] = taken.get(a.need_id, 0) + 1
     people = [
-        _person(v, locked_by_person.get(v.pk, []))
+        _person(v, locked_by_person.get(v.pk, []), frozenset(excluded.get(v.pk, ())))
         for v in _volunteers(first, last).filter(status=Volunteer.Status.APPROVED)
     ]
     needs = []
@@ -200,7 +207,7 @@ def matching_run_execute(*, run_id: int, time_limit: float | None = None) -> Mat
     run = MatchingRun.objects.get(pk=run_id)
     try:
         with transaction.atomic():
-            people, needs = load_period(run.period_start, run.period_end, replace_proposals=True)
+            people, needs = load_period(run.period_start, run.period_end)
         _progress(run_id, 20, "model")
         result = matching.solve(
             people,

@@ -93,6 +93,8 @@ class Person:
     # [(issued_on, expires_on or None)]
     qualified: list[tuple[datetime.date, datetime.date | None]] = field(default_factory=list)
     locked: list[Locked] = field(default_factory=list)
+    # Sessions the person declined or was withdrawn from: never proposed again.
+    excluded_sessions: frozenset[int] = frozenset()
 
     def available(self, day: datetime.date, start: datetime.time, end: datetime.time) -> bool:
         if day in self.away:
@@ -146,7 +148,8 @@ def _clashes_with_locked(person, need):
 def _basic_fit(person, need):
     """Skills, venue, qualification, availability: the rules that do not depend on others."""
     return (
-        need.required_skills <= person.skills
+        need.session_id not in person.excluded_sessions
+        and need.required_skills <= person.skills
         and need.venue_id in person.venues
         and person.qualified_on(need.day)
         and person.available(need.day, need.start, need.end)

@@ -59,3 +59,29 @@ def test_volunteer_pages_on_a_phone(page, login, axe, live_server, make, volunte
     assert height >= 44  # a tap target a thumb finds
     shift.refresh_from_db()
     assert shift.status == Assignment.Status.ACCEPTED and shift.checked_in_at
+
+
+def test_the_calendar_address_is_copied_with_one_tap_next_to_my_shifts(
+    page, login, live_server, volunteer_user
+):
+    volunteer = Volunteer.objects.create(
+        user=volunteer_user,
+        family_name="日高",
+        given_name="さくら",
+        family_name_kana="ひだか",
+        given_name_kana="さくら",
+        status=Volunteer.Status.APPROVED,
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.set_viewport_size({"width": 375, "height": 740})
+    login(volunteer_user)
+    page.goto(f"{live_server.url}{reverse('volunteers:my_shifts')}")
+
+    address = page.locator("#calendar-address").input_value()
+    feed = reverse("volunteers:calendar_feed", args=[volunteer.calendar_token])
+    assert address == f"{live_server.url}{feed}"
+    webcal = page.get_by_role("link", name="カレンダーに追加する").get_attribute("href")
+    assert webcal == "webcal://" + address.split("://", 1)[1]
+    page.get_by_role("button", name="アドレスをコピー").click()
+    page.get_by_text("コピーしました。").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == address

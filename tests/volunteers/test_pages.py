@@ -316,3 +316,18 @@ def test_pages_answer_in_bounded_queries(
     for client, url, count in pages:
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [(11.8, "11時間48分"), (2, "2時間"), (0.25, "15分"), (1.999, "2時間")],
+)
+def test_hours_read_as_hours_and_minutes(hours, shown):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override("ja"):
+        text = Template("{% load volunteer_hours %}{{ h|hours_minutes }}").render(
+            Context({"h": hours})
+        )
+    assert text == shown

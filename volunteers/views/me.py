@@ -79,11 +79,18 @@ def profile(request):
             "volunteer": volunteer,
             "qualifications": qualifications,
             "qualification_form": QualificationForm(prefix="q"),
-            "feed_url": request.build_absolute_uri(
-                reverse("volunteers:calendar_feed", args=[volunteer.calendar_token])
-            ),
+            **_feed_links(request, volunteer),
         },
     )
+
+
+def _feed_links(request, volunteer):
+    """The private calendar address, and the same as a webcal link that a phone's calendar
+    app subscribes to in one tap."""
+    url = request.build_absolute_uri(
+        reverse("volunteers:calendar_feed", args=[volunteer.calendar_token])
+    )
+    return {"feed_url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
 
 
 @with_volunteer
@@ -179,7 +186,13 @@ def my_shifts_view(request):
     return render(
         request,
         "volunteers/me/shifts.html",
-        {"volunteer": request.volunteer, "upcoming": upcoming, "past": past, "now": timezone.now()},
+        {
+            "volunteer": request.volunteer,
+            "upcoming": upcoming,
+            "past": past,
+            "now": timezone.now(),
+            **_feed_links(request, request.volunteer),
+        },
     )
 
 

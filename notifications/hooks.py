@@ -8,6 +8,10 @@ In the transaction:
   `AnswerError` refuses it and nothing is recorded. Listener: classes.notify.answer_booking
   (confirmation, reminder, offer, session moved).
 
+- `resident_name` (ResidentFor) — the name to show for a message's resident on staff pages
+  (notifications keeps only the id). Listener: residents.queries.resident_name_for (the one
+  provider; the first answer is shown).
+
 After commit, each listener run by a task and retried until done:
 - `unreached` (Unreached) — a message did not reach its resident: the network reported it
   undelivered (a call nobody answered, an SMS not delivered) or it could not be sent at all.
@@ -53,5 +57,11 @@ class Unreached:
     about: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ResidentFor:
+    resident_id: int
+
+
 answer = InTransaction("notifications.answer", Reply)
+resident_name = InTransaction("notifications.resident_name", ResidentFor)
 unreached = AfterCommit("notifications.unreached", Unreached)

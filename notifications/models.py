@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,13 +125,71 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.channel} {self.purpose} {self.status} #{self.pk}"
 
+    @property
+    def error_display(self) -> str:
+        """The error in the reader's words where it is the network's report ("undelivered
+        30003"); the provider's own error text otherwise (staff may pass it on)."""
+        status, _space, code = self.error.partition(" ")
+        if status not in PROVIDER_STATUS_LABELS:
+            return self.error
+        return provider_report(status, code)
+
+
+# What the network reports of a message (Twilio's MessageStatus and CallStatus), in our words.
+PROVIDER_STATUS_LABELS = {
+    "queued": _("waiting at the provider"),
+    "accepted": _("accepted by the provider"),
+    "sending": _("being sent"),
+    "sent": _("sent by the provider"),
+    "delivered": _("delivered"),
+    "read": _("read"),
+    "initiated": _("dialling"),
+    "ringing": _("ringing"),
+    "in-progress": _("answered"),
+    "completed": _("call ended"),
+    "undelivered": _("not delivered"),
+    "failed": _("could not be sent"),
+    "busy": _("line busy"),
+    "no-answer": _("no answer"),
+    "canceled": _("cancelled by the provider"),
+}
+# Twilio's error codes staff meet most, said plainly; others show the bare code.
+PROVIDER_ERRORS = {
+    "21211": _("the number is not valid"),
+    "21610": _("the number asked us to stop (STOP)"),
+    "21614": _("the number cannot receive SMS"),
+    "30003": _("the phone could not be reached (switched off or out of range)"),
+    "30005": _("the number does not exist or is no longer in use"),
+    "30006": _("a landline, or a network that cannot take SMS"),
+    "30007": _("stopped by the phone company as unwanted"),
+    "30008": _("an unknown error at the phone company"),
+}
+
+
+def provider_report(status: str, code: str = "") -> str:
+    """「届きませんでした（エラー 30003: 電源が入っていないか圏外）」"""
+    label = str(PROVIDER_STATUS_LABELS.get(status, status))
+    if not code:
+        return label
+    meaning = PROVIDER_ERRORS.get(code)
+    error = (
+        gettext("error %(code)s: %(meaning)s") % {"code": code, "meaning": meaning}
+        if meaning
+        else gettext("error %(code)s") % {"code": code}
+    )
+    return f"{label}（{error}）"
+
 
 class MessageEvent(models.Model):
-    """One line of a message's history: an attempt, an error, a status callback, an answer."""
+    """One line of a message's history: an attempt, an error, a status callback, an answer.
+
+    `detail` is an English message id and `params` the values it names: the line is translated
+    when shown (`text`), so staff read it in their language whatever the worker's was."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=16, choices=Status.choices)
     detail = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -140,6 +199,19 @@ class MessageEvent(models.Model):
 
     def __str__(self):
         return f"{self.message_id} {self.status}"
+
+    def text(self) -> str:
+        if not self.detail:
+            return ""
+        values = dict(self.params)
+        if "status" in values:
+            values["status"] = provider_report(values["status"], values.pop("code", ""))
+        if "answer" in values:
+            values["answer"] = str(dict(Answer.choices).get(values["answer"], values["answer"]))
+        try:
+            return gettext(self.detail) % values if values else gettext(self.detail)
+        except (KeyError, TypeError, ValueError):  # a line written before params existed
+            return self.detail
 
 
 class PauseEnd(models.TextChoices):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from notifications import hooks
 from notifications.models import (
@@ -47,6 +48,8 @@ logger = logging.getLogger(__name__)
 # Replies that opt a number out, and back in (compared after NFKC and upper-casing).
 STOP_WORDS = {"停止", "ストップ", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"開始", "START", "UNSTOP"}
+WAITS = gettext_noop("waits until %(time)s (quiet hours)")
+WORKER_STOPPED = gettext_noop("the worker sending it stopped: asking the provider")
 # How far back the provider's records are searched for a message a dead worker handed over.
 FIND_SENT_MARGIN = datetime.timedelta(minutes=2)
 # A batch (the day's reminders) is sent by tasks of this many messages each; a worker that dies
@@ -123,8 +126,21 @@ def quiet_until(now: datetime.datetime | None = None) -> datetime.datetime | Non
 # --- queueing ----------------------------------------------------------------------------------
 
 
-def _event(message_id: int, status: str, detail: str = "") -> None:
-    MessageEvent.objects.create(message_id=message_id, status=status, detail=detail[:300])
+# A history entry's detail: an English message id marked for translation (gettext_noop) and
+# the values it names, translated when shown (MessageEvent.text), in the reader's language.
+Note = tuple[str, dict[str, Any]]
+NO_NOTE: Note = ("", {})
+
+
+def note(text: str, **values: Any) -> Note:
+    return text, {name: str(value)[:200] for name, value in values.items()}
+
+
+def _event(message_id: int, status: str, detail: Note = NO_NOTE) -> None:
+    text, values = detail
+    MessageEvent.objects.create(
+        message_id=message_id, status=status, detail=text[:300], params=values
+    )
 
 
 def _enqueue_sends(ids: list[int]) -> None:
@@ -200,12 +216,12 @@ def messages_queue(
                 MessageEvent(
                     message=row,
                     status=row.status,
-                    detail=f"waits until {timezone.localtime(wait):%Y-%m-%d %H:%M}"
-                    if wait and row.status == Status.QUEUED
-                    else "",
+                    detail=WAITS if waits else "",
+                    params={"time": f"{timezone.localtime(wait):%Y-%m-%d %H:%M}"} if waits else {},
                     at=now,
                 )
                 for row in created
+                for waits in [bool(wait) and row.status == Status.QUEUED]
             ],
             batch_size=500,
         )
@@ -307,7 +323,7 @@ def _send(message_id: int, now: datetime.datetime, *, probe: bool) -> str | None
     return _deliver(message, now, probe=probe)
 
 
-def _finish(message: Message, detail: str, **fields: Any) -> str | None:
+def _finish(message: Message, detail: Note, **fields: Any) -> str | None:
     """Write the outcome unless another worker took the message over meanwhile. A message that
     failed puts its resident on the call list (the purpose's app decides), in the same
     transaction."""
@@ -332,7 +348,7 @@ def _deliver(message: Message, now: datetime.datetime, *, probe: bool = False) -
         _pause_end(now, PauseEnd.SENT_AGAIN)
     return _finish(
         message,
-        f"attempt {message.attempts}",
+        note(gettext_noop("attempt %(attempt)s"), attempt=message.attempts),
         status=Status.SENT,
         provider_id=provider_id,
         sent_at=timezone.now(),
@@ -346,7 +362,10 @@ def _failed_attempt(message: Message, error: TransportError, now: datetime.datet
         _pause_start(error, now)
         _finish(
             message,
-            f"{error.message}: sending paused; not counted as an attempt",
+            note(
+                gettext_noop("%(error)s: sending paused; not counted as an attempt"),
+                error=error.message,
+            ),
             status=Status.QUEUED,
             attempts=F("attempts") - 1,
             error=error.message,
@@ -356,18 +375,34 @@ def _failed_attempt(message: Message, error: TransportError, now: datetime.datet
         ask_at = now + _lookup_delay()
         return _finish(
             message,
-            f"{error.message} (attempt {attempt}): it may have reached the provider, "
-            f"which is asked at {_at(ask_at)} before any retry",
+            note(
+                gettext_noop(
+                    "%(error)s (attempt %(attempt)s): it may have reached the provider, "
+                    "which is asked at %(time)s before any retry"
+                ),
+                error=error.message,
+                attempt=attempt,
+                time=_at(ask_at),
+            ),
             status=Status.UNKNOWN,
             error=error.message,
             not_before=ask_at,
         )
     delay = None if error.permanent else _retry_delay(attempt)
     if delay is None:
-        return _finish(message, error.message, status=Status.FAILED, error=error.message)
+        return _finish(
+            message,
+            note(gettext_noop("%(error)s"), error=error.message),
+            status=Status.FAILED,
+            error=error.message,
+        )
     return _finish(
         message,
-        f"{error.message} (attempt {attempt}, retry)",
+        note(
+            gettext_noop("%(error)s (attempt %(attempt)s, retry)"),
+            error=error.message,
+            attempt=attempt,
+        ),
         status=Status.QUEUED,
         error=error.message,
         not_before=now + delay,
@@ -388,7 +423,7 @@ def _resume_stale(now: datetime.datetime) -> int:
                 pk=message_id, status=Status.SENDING, claimed_at=claimed_at
             ).update(status=Status.UNKNOWN, not_before=now, updated_at=now):
                 continue
-            _event(message_id, Status.UNKNOWN, "the worker sending it stopped: asking the provider")
+            _event(message_id, Status.UNKNOWN, note(WORKER_STOPPED))
         count += 1
     return count
 
@@ -412,7 +447,10 @@ def _resolve(
             _pause_start(error, now)
             _finish(
                 message,
-                f"could not ask the provider: {error.message}; sending paused",
+                note(
+                    gettext_noop("could not ask the provider: %(error)s; sending paused"),
+                    error=error.message,
+                ),
                 status=Status.UNKNOWN,
                 not_before=now,
                 claimed_at=attempted_at,
@@ -421,7 +459,11 @@ def _resolve(
         ask_at = now + _lookup_delay()
         return _finish(
             message,
-            f"could not ask the provider: {error.message}; asking again at {_at(ask_at)}",
+            note(
+                gettext_noop("could not ask the provider: %(error)s; asking again at %(time)s"),
+                error=error.message,
+                time=_at(ask_at),
+            ),
             status=Status.UNKNOWN,
             not_before=ask_at,
             claimed_at=attempted_at,  # the next lookup looks from the same attempt
@@ -438,7 +480,7 @@ def _resolve(
     if provider_id:
         return _finish(
             message,
-            f"the provider has it ({provider_id}): sent",
+            note(gettext_noop("the provider has it (%(id)s): sent"), id=provider_id),
             status=Status.SENT,
             provider_id=provider_id,
             sent_at=now,
@@ -446,11 +488,13 @@ def _resolve(
         )
     if _retry_delay(message.attempts) is None:
         return _finish(
-            message, "the provider does not have it; no retries left", status=Status.FAILED
+            message,
+            note(gettext_noop("the provider does not have it; no retries left")),
+            status=Status.FAILED,
         )
     return _finish(
         message,
-        "the provider does not have it: sending again",
+        note(gettext_noop("the provider does not have it: sending again")),
         status=Status.QUEUED,
         not_before=now,
     )
@@ -572,7 +616,11 @@ def message_cancel(*, message_id: int, user: Any = None, reason: str = "") -> No
     if not done:
         raise NotifyError(_("Only a queued message can be cancelled."), "not_queued")
     who = user.get_username() if user is not None and user.is_authenticated else ""
-    _event(message_id, Status.CANCELLED, f"{who} {reason}".strip())
+    _event(
+        message_id,
+        Status.CANCELLED,
+        note(gettext_noop("cancelled by %(who)s %(reason)s"), who=who, reason=reason),
+    )
 
 
 # --- what Twilio tells us ----------------------------------------------------------------------
@@ -618,7 +666,15 @@ def message_status_report(
         current = 0
         if _RANK.get(ours, 0) < _RANK[Status.SENT]:
             ours = Status.SENT
-    detail = f"provider: {provider_status}" + (f" (error {error_code})" if error_code else "")
+    detail = (
+        note(
+            gettext_noop("provider: %(status)s"),
+            status=provider_status,
+            code=error_code,
+        )
+        if error_code
+        else note(gettext_noop("provider: %(status)s"), status=provider_status)
+    )
     fields: dict[str, Any] = {}
     if ours and _RANK.get(ours, 0) > current:
         fields["status"] = ours
@@ -628,7 +684,7 @@ def message_status_report(
             fields["sent_at"] = timezone.now()
             fields["error"] = ""  # an earlier attempt's error no longer tells anything
         if ours == Status.UNDELIVERABLE:
-            fields["error"] = detail
+            fields["error"] = f"{provider_status} {error_code}".strip()
     if provider_id and not message.provider_id:
         fields["provider_id"] = provider_id
     if fields:
@@ -679,10 +735,26 @@ def message_voice_answer(
                 message.answered_at = now
                 message.save(update_fields=["answer", "answered_at", "updated_at"])
                 hooks.answer.announce(_reply_for(message, answer))
-                _event(message.pk, message.status, f"answer: {digits} ({answer})")
+                _event(
+                    message.pk,
+                    message.status,
+                    note(
+                        gettext_noop("answer: %(digits)s (%(answer)s)"),
+                        digits=digits,
+                        answer=answer,
+                    ),
+                )
         except hooks.AnswerError as error:
             message.answer = ""
-            _event(message.pk, message.status, f"answer {digits} refused: {error.message}")
+            _event(
+                message.pk,
+                message.status,
+                note(
+                    gettext_noop("answer %(digits)s refused: %(error)s"),
+                    digits=digits,
+                    error=error.message,
+                ),
+            )
             return message, None, error.message
     return message, answer, ""
 
@@ -708,7 +780,7 @@ def inbound_sms(*, phone: str, body: str | None) -> str:
             status=Status.SKIPPED_OPT_OUT, updated_at=timezone.now()
         )
         for message_id in queued:
-            _event(message_id, Status.SKIPPED_OPT_OUT, "number opted out")
+            _event(message_id, Status.SKIPPED_OPT_OUT, note(gettext_noop("number opted out")))
         return "opted_out"
     if word in START_WORDS:
         OptOut.objects.filter(phone=phone).delete()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, require
-from notifications import queries, services
+from notifications import hooks, queries, services
 from notifications.forms import CallOutcomeForm, MessageFilterForm
 from notifications.models import OPEN_CALL_STATUSES
 
@@ -44,8 +44,15 @@ def message_detail(request, pk):
     message = queries.message_with_history(pk)
     if message is None:
         raise Http404
+    names = (
+        hooks.resident_name.announce(hooks.ResidentFor(message.resident_id))
+        if message.resident_id
+        else []
+    )
     return render(
-        request, "notifications/message_detail.html", {"message": message, **_pause_context()}
+        request,
+        "notifications/message_detail.html",
+        {"message": message, "resident_name": names[0] if names else "", **_pause_context()},
     )
 
 
@@ -81,10 +88,12 @@ def sending_resume(request):
 
 @require(Perm.MESSAGES_VIEW)
 def resident_messages(request, resident_id):
+    """The resident page loads it into itself (htmx); without JavaScript, a page of its own."""
+    template = "_resident_messages.html" if request.htmx else "resident_messages.html"
     return render(
         request,
-        "notifications/_resident_messages.html",
-        {"messages_sent": queries.resident_messages(resident_id)},
+        f"notifications/{template}",
+        {"messages_sent": queries.resident_messages(resident_id), "resident_id": resident_id},
     )
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from notifications.hooks import ResidentFor
 from residents.models import Resident, ResidentEvent, era_year
 from residents.normalize import (
     normalize_kana,
@@ -259,3 +260,11 @@ def resident_history(resident: Resident) -> list[ResidentEvent]:
     for event in events:
         event.field_labels = [labels.get(name, name) for name in event.fields]
     return events
+
+
+def resident_name_for(event: ResidentFor) -> str:
+    """notifications.hooks.resident_name listener: the name staff see for a message's
+    resident (1 query); "" for a record that is gone."""
+    resident = Resident.objects.filter(pk=event.resident_id).only("family_name", "given_name")
+    found = resident.first()
+    return found.full_name if found is not None else ""

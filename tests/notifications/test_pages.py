@@ -10,7 +10,7 @@ from classes import notify
 from classes.booking import booking_create
 from classes.models import BookingStatus
 from notifications.models import Call, CallOutcome, Message
-from notifications.services import MessageSpec, messages_queue
+from notifications.services import MessageSpec, message_status_report, messages_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -56,10 +56,13 @@ def test_the_log_filters_by_status_channel_purpose_and_date(
     assert bad.status_code == 200 and bad.context["page"].paginator.count == 6
 
 
-def test_a_message_shows_its_history_and_can_be_stopped(desk_client):
-    message = log(1)[0]
+def test_a_message_shows_its_history_and_can_be_stopped(desk_client, make):
+    resident = make.resident(family_name="日高", given_name="花子")
+    message = log(1, resident_id=resident.pk, booking_id=42)[0]
     page = desk_client.get(reverse("notifications:message_detail", args=[message.pk]))
-    assert page.status_code == 200 and "お知らせ 0" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and "お知らせ 0" in text
+    assert "日高 花子" in text and "予約番号" in text and "000042" in text
     desk_client.post(reverse("notifications:message_cancel", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == "cancelled"
@@ -78,6 +81,10 @@ def test_a_resident_page_loads_their_messages(desk_client, make, django_assert_m
     with django_assert_max_num_queries(4):
         partial = desk_client.get(partial_url, HTTP_HX_REQUEST="true")
     assert [m.pk for m in partial.context["messages_sent"]] == [m.pk for m in reversed(mine)]
+    assert "<title" not in partial.content.decode()
+    # Without JavaScript the link opens it as a page of its own, with a title and a language.
+    page = desk_client.get(partial_url).content.decode()
+    assert '<html lang="ja"' in page and "<title>この方へのメッセージ" in page
 
 
 @pytest.fixture
@@ -140,3 +147,23 @@ def test_call_outcomes_are_logged_and_cancelled_cancels_the_booking(
 
 def test_venue_staff_and_volunteers_have_no_call_list(venue_client):
     assert venue_client.get(reverse("notifications:call_list")).status_code == 403
+
+
+def test_a_messages_history_and_error_read_in_japanese(desk_client, settings):
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = "00:00", "23:59"
+    message = log(1)[0]  # inside the quiet hours: it waits for the morning
+    Message.objects.filter(pk=message.pk).update(status="sent", sent_at=timezone.now())
+    message_status_report(
+        token=message.token, provider_status="undelivered", provider_id="SM1", error_code="30003"
+    )
+
+    html = desk_client.get(reverse("notifications:message_detail", args=[message.pk])).content
+    text = html.decode()
+
+    assert "まで送信を待ちます" in text
+    assert (
+        "送信会社からの報告: 届きませんでした（エラー 30003: 電話につながりません"
+        "（電源が切れているか圏外））" in text
+    )
+    for english in ("waits until", "provider:", "undelivered", "error 30003"):
+        assert english not in text

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.models import OrmQ
 
 from notifications.models import Message, SendingPause, Status
@@ -63,7 +63,9 @@ def test_refused_credentials_pause_sending_and_fail_nothing(rotated):
     assert len(rotated.requests) == 1 and rotated.sent() == []
     assert statuses() == [("queued", 0)] * 3
     first.refresh_from_db()
-    assert first.events.last().detail == (
+    with translation.override("en"):
+        said = first.events.last().text()
+    assert said == (
         "Twilio 401 20003: Unable to create record: Authenticate: sending paused; "
         "not counted as an attempt"
     )

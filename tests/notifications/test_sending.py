@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.models import OrmQ
 
 from notifications import services
@@ -121,7 +121,9 @@ def test_a_stopped_worker_is_resumed_and_queued_again(settings):
     assert messages_send_due(now=later) == {"resumed": 1, "resolved": 1, "sent": 1, "paused": False}
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 2)
-    assert list(message.events.values_list("status", "detail")) == [
+    with translation.override("en"):
+        history = [(event.status, event.text()) for event in message.events.all()]
+    assert history == [
         ("queued", ""),
         ("unknown", "the worker sending it stopped: asking the provider"),
         ("queued", "the provider does not have it: sending again"),

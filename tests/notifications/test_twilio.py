@@ -162,8 +162,9 @@ def test_an_sms_accepted_whose_answer_never_came_is_sent_exactly_once(
     (lookup,) = stub.lookups("sms")
     assert lookup["query"]["To"] == "+819011112222" and lookup["query"]["From"] == FROM
     assert history(message) == ["queued", "unknown", "sent"]
-    assert "may have reached the provider" in message.events.all()[1].detail
-    assert f"the provider has it ({accepted['sid']})" in message.events.all()[2].detail
+    events = message.events.all()
+    assert "送信会社に届いている可能性がある" in events[1].text()
+    assert f"送信会社に記録がありました（{accepted['sid']}）" in events[2].text()
 
 
 def test_the_lookup_looks_from_the_attempt_not_from_when_the_message_was_logged(
@@ -242,7 +243,7 @@ def test_the_lookup_failing_keeps_asking_and_never_sends_blind(stub, short_timeo
     assert messages_send_due()["resolved"] == 0
     message.refresh_from_db()
     assert message.status == Status.UNKNOWN and len(stub.sent()) == 1
-    assert "could not ask the provider" in message.events.last().detail
+    assert "送信会社に確認できませんでした" in message.events.last().text()
     stub.down = False
     clock.shift(LOOKUP_AFTER)
     messages_send_due()

@@ -31,6 +31,12 @@ class Skill(models.TextChoices):
     LEAD = "lead", _("Teaching a class as lead")
 
 
+def skill_labels(skills: list[str]) -> list[str]:
+    """Skills as people read them ("Android phones", not "android")."""
+    labels = dict(Skill.choices)
+    return [str(labels.get(skill, skill)) for skill in skills]
+
+
 class Role(models.TextChoices):
     LEAD = "lead", _("Lead teacher")
     ASSISTANT = "assistant", _("Assistant")
@@ -109,8 +115,7 @@ class Volunteer(models.Model):
         return self.status == self.Status.APPROVED
 
     def skill_labels(self) -> list[str]:
-        labels = dict(Skill.choices)
-        return [labels.get(skill, skill) for skill in self.skills]
+        return skill_labels(self.skills)
 
 
 class Qualification(models.Model):
@@ -259,6 +264,9 @@ class ShiftNeed(models.Model):
 
     def __str__(self):
         return f"{self.session_id} {self.role} ×{self.count}"
+
+    def required_skill_labels(self) -> list[str]:
+        return skill_labels(self.required_skills)
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):

@@ -331,3 +331,13 @@ def test_hours_read_as_hours_and_minutes(hours, shown):
             Context({"h": hours})
         )
     assert text == shown
+
+
+def test_the_office_reads_the_skills_a_place_needs_in_words(make, dx_client):
+    session = make.session()
+    ShiftNeed.objects.create(
+        session=session, role=Role.LEAD, count=1, required_skills=["lead", "programming"]
+    )
+    text = dx_client.get(reverse("volunteers:session_needs", args=[session.pk])).content.decode()
+    assert "講師として教える、プログラミング（Scratch）" in text
+    assert "lead, programming" not in text

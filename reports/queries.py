@@ -53,7 +53,7 @@ BREAKDOWN_LABELS = {
     "partner": _("Partner organisation"),
     "gender": _("Gender"),
     "district": _("District"),
-    "smartphone": _("Phone"),
+    "smartphone": _("Phone owned"),
     "fiscal_year": _("Fiscal year"),
     "month": _("Month"),
 }

@@ -109,8 +109,23 @@ def test_list_shows_japanese_dates_seats_and_waitlist(desk_client, desk_user, ma
     book(session, desk_user)
     page = desk_client.get(reverse("classes:session_list")).content.decode()
     assert "2030年4月2日（火） 10:00–11:30" in page
-    assert "1 / 1" in page
-    assert "満席" in page
+    assert "満席" in page and "予約1人（定員1）" in page
+    assert "1 / 1" not in page
+
+
+def test_seats_are_said_the_same_way_on_the_desk_the_lists_and_a_volunteers_shift(
+    desk_client, desk_user, make
+):
+    session = make.session(starts_at=tokyo(2030, 4, 2, 10), capacity=10)
+    for _ in range(7):
+        book(session, desk_user)
+    make.session(starts_at=tokyo(2030, 4, 3, 10), capacity=10)
+    lists = desk_client.get(reverse("classes:session_list")).content.decode()
+    desk = desk_client.get(reverse("classes:desk_sessions")).content.decode()
+    for page in (lists, desk):
+        assert "予約7人・残り3席（定員10）" in page
+        assert "予約0人・残り10席（定員10）" in page
+        assert "10 / 10" not in page and "3 / 10" not in page
 
 
 def test_list_starts_today_by_default_and_past_sessions_are_one_click_away(desk_client, make):

@@ -56,9 +56,18 @@ class Perm(TextChoices):
         "residents.rights",
         _("Answer residents' requests: disclosure, suspension of use and erasure"),
     )
+    USERS_INVITE = "users.invite", _("Invite staff and give them their roles")
+    CONSULTATIONS_RECORD = (
+        "consultations.record",
+        _("Record one-to-one help sessions (volunteers: the sessions of their shifts)"),
+    )
+    CONSULTATIONS_FOLLOWUP = (
+        "consultations.followup",
+        _("Book residents for what a help session showed they need"),
+    )
 
 
-GRANTS = {
+GRANTS: dict[str, set[Perm]] = {
     Role.DESK: {
         Perm.RESIDENTS_VIEW,
         Perm.RESIDENTS_EDIT,
@@ -69,9 +78,15 @@ GRANTS = {
         Perm.MESSAGES_VIEW,
         Perm.CALLS_MAKE,
         Perm.SURVEYS_ENTER,
+        Perm.CONSULTATIONS_FOLLOWUP,
     },
-    Role.VENUE: {Perm.SESSIONS_VIEW, Perm.CHECKIN},
-    Role.VOLUNTEER: {Perm.VOLUNTEER_SELF},
+    Role.VENUE: {
+        Perm.SESSIONS_VIEW,
+        Perm.CHECKIN,
+        Perm.CONSULTATIONS_RECORD,
+        Perm.CONSULTATIONS_FOLLOWUP,
+    },
+    Role.VOLUNTEER: {Perm.VOLUNTEER_SELF, Perm.CONSULTATIONS_RECORD},
     Role.DXOFFICE: {
         Perm.RESIDENTS_VIEW,
         Perm.RESIDENTS_EDIT,
@@ -91,6 +106,9 @@ GRANTS = {
         Perm.REPORTS_EDIT,
         Perm.ACCESS_LOG_VIEW,
         Perm.RESIDENTS_RIGHTS,
+        Perm.USERS_INVITE,
+        Perm.CONSULTATIONS_RECORD,
+        Perm.CONSULTATIONS_FOLLOWUP,
     },
 }
 
@@ -109,20 +127,22 @@ def roles_of(user: Actor) -> frozenset[str]:
     return cached
 
 
-def can(user, perm):
-    if not user.is_authenticated or not user.is_active:
+def can(user: Actor, perm: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
     return any(perm in GRANTS.get(role, ()) for role in roles_of(user))
 
 
-def venue_scope(user):
+def venue_scope(user: Actor) -> frozenset[int] | None:
     """Venue ids the user is limited to, or None when the user sees every venue.
 
     A user who holds any unscoped role that grants session access sees everything; a venue
     staff member sees only the venues they are assigned to.
     """
+    if user is None or not user.is_authenticated:
+        return frozenset()
     if user.is_superuser:
         return None
     roles = roles_of(user)

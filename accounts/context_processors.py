@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from accounts.access import Perm, can, roles_of
 
 
@@ -16,7 +18,9 @@ class _Abilities:
 
 
 def roles(request):
+    # Whether the login page offers volunteers a sign-up link (settings: VOLUNTEER_SELF_SIGNUP).
+    signup = {"volunteer_signup_open": bool(settings.VOLUNTEER_SELF_SIGNUP)}
     user = getattr(request, "user", None)
     if user is None:
-        return {}
-    return {"can": _Abilities(user), "user_roles": roles_of(user)}
+        return signup
+    return {"can": _Abilities(user), "user_roles": roles_of(user), **signup}

@@ -28,3 +28,7 @@ class AttendanceConfig(AppConfig):
         from classes import hooks
 
         hooks.ticket_link.listen(ticket_link_for)
+        # A logout, deactivation or lost role or venue refuses the user's scanner passes.
+        from attendance.scanpass import connect_signals
+
+        connect_signals()

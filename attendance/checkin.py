@@ -7,7 +7,9 @@ nothing (the nonce is unique: the retry's insert fails and the first answer is r
 The venue's queue waits on every scan, so the scan path is written for the database, not through
 the ORM's layers, and costs two statements outside a transaction:
 1. one SELECT reads the ticket, its booking, session and resident, and the booking's standing
-   check-in (for "already checked in at 10:02 by 佐藤");
+   check-in (for "already checked in at 10:02 by 佐藤"); for the scan API, also the scanner
+   pass's user's pass generation and whether that user is active (attendance.scanpass), so a
+   revoked pass is refused by the same statement, before anything is written;
 2. `_judge` decides the result in Python — the one place the rules live — and one write logs
    it. For an `ok`, the write also claims the booking: it moves the booking to attended only if
    its status is still the one that was read (compare-and-set). If another phone got there
@@ -15,6 +17,14 @@ the ORM's layers, and costs two statements outside a transaction:
    PostgreSQL claim and log are one statement (a data-modifying CTE, atomic on its own); other
    databases run the same two steps in a transaction.
 A partial unique index (one standing `ok` per booking) backs the rule in the database.
+
+When a ticket counts — the session's date decides. A ticket is accepted at its own session from
+00:00 of the session's day (Asia/Tokyo; staff open the roster in the morning for an evening
+class) until the later of that day's end and the session's end plus CHECKIN_GRACE_MINUTES
+(settings, default 30). So a resident at a session starting 23:30 who is scanned at 00:05 is
+checked in, and the attendance belongs to the session (its date, its fiscal year); outside
+that window the scan is wrong_day. Closing (attendance/closing.py) waits for the same grace
+before it marks unused seats no-shows, so a late arrival within it is never a no-show.
 
 The CheckIn rows are the history of attendance — who checked whom in, when, how, and any undo —
 so check-ins add no BookingEvent of their own.
@@ -25,6 +35,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -32,14 +43,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import psycopg
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Field
+from django.db.models import Case, Field, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.models import CheckIn, Ticket
+from attendance.models import CheckIn, ScanPassGeneration, Ticket
+from attendance.scanpass import ScanGrant as PassGrant
+from attendance.shortcode import short_code_checks, short_code_in
 from classes.models import Booking, BookingStatus, Session
 from residents.models import Resident
 
@@ -52,6 +67,10 @@ if TYPE_CHECKING:
 UNDO_MINUTES = 10
 # A QR code may hold the ticket's URL (.../t/<token>/) or the bare token.
 _TOKEN_IN_TEXT = re.compile(r"([2-9A-HJ-NP-Z]{20,32})/?$")
+# Wrong short codes one staff member may type in SHORT_CODE_WINDOW before typing is refused.
+SHORT_CODE_MISSES = 20
+SHORT_CODE_WINDOW = datetime.timedelta(minutes=10)
+_BOOKING_NUMBER = re.compile(r"^\d{4,8}$")
 # A scan that loses a race is judged again; the second judgement sees the winner.
 _CLAIM_ATTEMPTS = 3
 
@@ -94,6 +113,11 @@ class CheckInError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class ScanPassRevoked(CheckInError):
+    """The scanner pass no longer stands: its user logged out, was deactivated or lost the role
+    or the venue since it was issued (attendance.scanpass). Nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,7 @@ class _Ticket(NamedTuple):
     session_id: int
     resident_id: int
     starts_at: datetime.datetime
+    ends_at: datetime.datetime
     family_name: str
     given_name: str
     first_id: int | None
@@ -188,6 +213,28 @@ class _Ticket(NamedTuple):
     first_by_username: str | None
     first_by_first_name: str | None
     first_by_last_name: str | None
+
+
+def checkin_closes_at(ends_at: datetime.datetime) -> datetime.datetime:
+    """The moment check-in stops for a session ending at `ends_at`: the later of the end of its
+    Tokyo day and `ends_at` + CHECKIN_GRACE_MINUTES. Closing waits for the grace too."""
+    day = timezone.localdate(ends_at)
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    grace = ends_at + datetime.timedelta(minutes=settings.CHECKIN_GRACE_MINUTES)
+    return max(midnight, grace)
+
+
+def checkin_window_open(
+    starts_at: datetime.datetime, ends_at: datetime.datetime, now: datetime.datetime
+) -> bool:
+    """Whether a ticket for a session [starts_at, ends_at) may be checked in at `now`: from
+    00:00 of the session's Tokyo day to `checkin_closes_at(ends_at)` (the module's docstring)."""
+    opens = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(starts_at), datetime.time.min)
+    )
+    return opens <= now < checkin_closes_at(ends_at)
 
 
 def _judge(ticket: _Ticket | None, session_id: int, now: datetime.datetime) -> str:
@@ -200,8 +247,9 @@ def _judge(ticket: _Ticket | None, session_id: int, now: datetime.datetime) -> s
         return Result.CANCELLED
     if ticket.status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED):
         return Result.WAITLISTED
-    # A ticket counts only on the day of its session, even on that session's own page.
-    if timezone.localdate(_aware(ticket.starts_at)) != timezone.localdate(now):
+    # A ticket counts only on the day of its session (or in the grace after a late session's
+    # end), even on that session's own page.
+    if not checkin_window_open(_aware(ticket.starts_at), _aware(ticket.ends_at), now):
         return Result.WRONG_DAY
     if ticket.session_id != session_id:
         return Result.WRONG_SESSION
@@ -211,24 +259,40 @@ def _judge(ticket: _Ticket | None, session_id: int, now: datetime.datetime) -> s
 
 
 @functools.cache
-def _scan_sql() -> str:
-    """The scan's read: the ticket, booking, session, resident and any standing check-in."""
-    table = {
-        model: model._meta.db_table
-        for model in (Ticket, Booking, Session, Resident, CheckIn, get_user_model())
-    }
-    return f"""
-        SELECT t.id, t.revoked_at, b.id, b.status, b.session_id, b.resident_id, s.starts_at,
-               r.family_name, r.given_name, o.id, o.at, u.id, u.username, u.first_name,
-               u.last_name
+def _scan_sql(checked: bool = False) -> str:
+    """The scan's read: the ticket, booking, session, resident and any standing check-in.
+
+    `checked` (a scan sent with a scanner pass): the read starts from the pass's user, and adds
+    that user's pass generation and whether the user is active to the row, so the pass is
+    checked in the same statement; its parameters are then (token, ok, user id), and the row
+    comes back for an unknown token too, its ticket columns null. Otherwise (ok, token)."""
+    user = get_user_model()._meta.db_table
+    table = {model: model._meta.db_table for model in (Ticket, Booking, Session, Resident, CheckIn)}
+    columns = """t.id, t.revoked_at, b.id, b.status, b.session_id, b.resident_id, s.starts_at,
+               s.ends_at, r.family_name, r.given_name, o.id, o.at, u.id, u.username, u.first_name,
+               u.last_name"""
+    standing = f"""{table[CheckIn]} o
+            ON o.booking_id = b.id AND o.result = %s AND o.undone_at IS NULL
+          LEFT JOIN {user} u ON u.id = o.by_id"""
+    if not checked:
+        return f"""
+        SELECT {columns}
           FROM {table[Ticket]} t
           JOIN {table[Booking]} b ON b.id = t.booking_id
           JOIN {table[Session]} s ON s.id = b.session_id
           JOIN {table[Resident]} r ON r.id = b.resident_id
-          LEFT JOIN {table[CheckIn]} o
-            ON o.booking_id = b.id AND o.result = %s AND o.undone_at IS NULL
-          LEFT JOIN {table[get_user_model()]} u ON u.id = o.by_id
+          LEFT JOIN {standing}
          WHERE t.token = %s"""
+    return f"""
+        SELECT {columns}, COALESCE(g.generation, 0), p.is_active
+          FROM {user} p
+          LEFT JOIN {ScanPassGeneration._meta.db_table} g ON g.user_id = p.id
+          LEFT JOIN {table[Ticket]} t ON t.token = %s
+          LEFT JOIN {table[Booking]} b ON b.id = t.booking_id
+          LEFT JOIN {table[Session]} s ON s.id = b.session_id
+          LEFT JOIN {table[Resident]} r ON r.id = b.resident_id
+          LEFT JOIN {standing}
+         WHERE p.id = %s"""
 
 
 @functools.cache
@@ -297,6 +361,16 @@ def _read(cursor: CursorWrapper, token: str) -> _Ticket | None:
     return None if row is None else _Ticket._make(row)
 
 
+def _read_checked(cursor: CursorWrapper, token: str, grant: PassGrant) -> _Ticket | None:
+    """The ticket's row as _read's, after checking the scanner pass in the same statement;
+    ScanPassRevoked when the pass's user is gone, inactive or at another generation."""
+    cursor.execute(_scan_sql(checked=True), [token, Result.OK, grant.user_id])
+    row = cursor.fetchone()
+    if row is None or not row[-1] or row[-2] != grant.generation:
+        raise ScanPassRevoked(_("The scanner page has expired. Please reload it."), "pass_revoked")
+    return None if row[0] is None else _Ticket._make(row[:-2])
+
+
 def _write(
     cursor: CursorWrapper, values: tuple[Any, ...], *, claim_from: str | None = None
 ) -> int | None:
@@ -352,7 +426,11 @@ def _models_of(
         booking = Booking(
             id=ticket.booking_id,
             status=BookingStatus.ATTENDED if row["result"] == Result.OK else ticket.status,
-            session=Session(id=ticket.session_id, starts_at=_aware(ticket.starts_at)),
+            session=Session(
+                id=ticket.session_id,
+                starts_at=_aware(ticket.starts_at),
+                ends_at=_aware(ticket.ends_at),
+            ),
             resident=Resident(
                 id=ticket.resident_id,
                 family_name=ticket.family_name,
@@ -389,13 +467,14 @@ def _redeem(
     user: Actor,
     channel: str,
     now: datetime.datetime,
+    grant: PassGrant | None,
 ) -> CheckInOutcome:
     by_id = user.pk if user is not None and user.is_authenticated else None
     # Inside a caller's transaction (walk-in, roster) a failed insert must not spoil it.
     guard = transaction.atomic if connection.in_atomic_block else nullcontext
     with guard(), _scan_cursor() as cursor:
         for _attempt in range(_CLAIM_ATTEMPTS):
-            ticket = _read(cursor, token)
+            ticket = _read(cursor, token) if grant is None else _read_checked(cursor, token, grant)
             result = _judge(ticket, session_id, now)
             # The ticket again when the scan repeats a standing check-in (already_checked_in).
             first = (
@@ -437,6 +516,73 @@ def _redeem(
     raise CheckInError(_("The scanner is very busy. Please scan again."), "busy")
 
 
+def _short_code_misses_key(user: Actor) -> str:
+    return f"checkin:short-code-misses:{user.pk if user is not None else 'none'}"
+
+
+def _short_code_missed(user: Actor) -> None:
+    key = _short_code_misses_key(user)
+    cache.add(key, 0, timeout=int(SHORT_CODE_WINDOW.total_seconds()))
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=int(SHORT_CODE_WINDOW.total_seconds()))
+
+
+def _token_for_typed(text: str, session_id: int, user: Actor) -> str | None:
+    """The token of the ticket whose short code was typed, among the tickets of sessions at
+    the venue of `session_id` on its day; None when `text` is no short code (a QR's text).
+
+    A typed code that fits no ticket there comes back as itself, so the scan is logged and
+    answered as `unknown`. Raises CheckInError for a slip of the keyboard, a booking number,
+    or too many wrong codes."""
+    code = short_code_in(text)
+    if code is None:
+        digits = unicodedata.normalize("NFKC", text).strip()
+        if _BOOKING_NUMBER.match(digits):
+            raise CheckInError(
+                _(
+                    "This is the booking number. Please type the short code printed under the "
+                    "QR code (e.g. KP74-WXC)."
+                ),
+                "booking_number",
+            )
+        return None
+    if (cache.get(_short_code_misses_key(user)) or 0) >= SHORT_CODE_MISSES:
+        raise CheckInError(
+            _(
+                "Too many codes did not match, so typed codes are paused for a few minutes. "
+                "Please check the person in by name on the roster."
+            ),
+            "too_many_codes",
+        )
+    if not short_code_checks(code):
+        _short_code_missed(user)
+        raise CheckInError(
+            _("One of the characters seems mistyped. Please check the code and type it again."),
+            "short_code_typo",
+        )
+    session = Session.objects.only("venue_id", "starts_at").get(pk=session_id)
+    day = timezone.localtime(session.starts_at).date()
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    tokens = list(
+        Ticket.objects.filter(
+            short_code=code,
+            revoked_at__isnull=True,
+            booking__session__venue_id=session.venue_id,
+            booking__session__starts_at__gte=start,
+            booking__session__starts_at__lt=start + datetime.timedelta(days=1),
+        )
+        # This session's own ticket first, should two sessions' codes ever coincide.
+        .order_by(Case(When(booking__session_id=session_id, then=0), default=1), "pk")
+        .values_list("token", flat=True)[:1]
+    )
+    if not tokens:
+        _short_code_missed(user)
+        return code
+    return tokens[0]
+
+
 def checkin_redeem(
     *,
     token: str,
@@ -446,11 +592,15 @@ def checkin_redeem(
     user: Actor,
     channel: str = CheckIn.Channel.CAMERA,
     now: datetime.datetime | None = None,
+    scan_pass: PassGrant | None = None,
 ) -> CheckInOutcome:
-    """Check a ticket in at the session being worked; every attempt is logged with its result."""
+    """Check a ticket in at the session being worked; every attempt is logged with its result.
+
+    With `scan_pass` (the scan API), the pass's generation is checked in the scan's read:
+    ScanPassRevoked when it no longer stands."""
     now = now or timezone.now()
     nonce = _as_uuid(nonce)
-    token = token_from_scan(token)
+    token = _token_for_typed(token or "", session_id, user) or token_from_scan(token)
     try:
         return _redeem(
             token=token,
@@ -460,6 +610,7 @@ def checkin_redeem(
             user=user,
             channel=channel,
             now=now,
+            grant=scan_pass,
         )
     except IntegrityError:
         # This nonce was used before (a retry), or twice at the same moment: the first answer
@@ -491,8 +642,11 @@ def checkin_undo(*, checkin_id: int, user: Actor, now: datetime.datetime | None 
     actor = user if user is not None and user.is_authenticated else None
     checkin.undone_at = now
     checkin.undone_by = actor
-    checkin.save(update_fields=["undone_at", "undone_by"])
-    Booking.objects.filter(pk=checkin.booking_id).update(
+    checkin.rollup_pending = True
+    checkin.save(update_fields=["undone_at", "undone_by", "rollup_pending"])
+    # Only an attended booking is booked again: one cancelled since (the duplicate a merge of
+    # two records of one person cancelled) stays cancelled beside the booking that was kept.
+    Booking.objects.filter(pk=checkin.booking_id, status=BookingStatus.ATTENDED).update(
         status=BookingStatus.BOOKED, updated_at=now
     )
     return checkin

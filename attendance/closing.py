@@ -6,6 +6,10 @@ the status `scheduled` (it was not held), so without that bound every run would 
 whole history again. Within the window a late check-in (no_show → attended, done by
 checkin_redeem) still turns the session `held` on the next run; after a longer outage of the
 task cluster, run the service once with an earlier `now`.
+
+A session is closed only once check-in for it has stopped: CHECKIN_GRACE_MINUTES after its end
+(attendance/checkin.py "When a ticket counts"), so a resident who arrives late — scanned at
+00:05 for a session that ended at 23:59 — is checked in, never first marked a no-show.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -40,11 +45,14 @@ def _sessions_to_close(now: datetime.datetime) -> QuerySet[Session, int]:
     """Ended, not cancelled or held, and with something to do: a seat still booked, or an
     attendance that makes the session held."""
     bookings = Booking.objects.filter(session=OuterRef("pk"))
+    # Check-in stays open this long after the end (checkin_closes_at; sessions end on the day
+    # they start, so the grace is what can run past midnight).
+    ended_by = now - datetime.timedelta(minutes=settings.CHECKIN_GRACE_MINUTES)
     return (
         Session.objects.filter(
             status=SessionStatus.SCHEDULED,
-            ends_at__lte=now,
-            ends_at__gt=now - datetime.timedelta(days=CLOSE_LOOKBACK_DAYS),
+            ends_at__lte=ended_by,
+            ends_at__gt=ended_by - datetime.timedelta(days=CLOSE_LOOKBACK_DAYS),
         )
         .filter(Exists(bookings.filter(status__in=(BookingStatus.BOOKED, BookingStatus.ATTENDED))))
         .order_by("pk")
@@ -89,7 +97,7 @@ def _close(
         )
     held = session.bookings.filter(status=BookingStatus.ATTENDED).exists()
     if held:
-        Session.objects.filter(pk=session.pk).update(status=SessionStatus.HELD)
+        Session.objects.filter(pk=session.pk).update(status=SessionStatus.HELD, rollup_pending=True)
     return len(no_show_ids), held
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from attendance.shortcode import new_short_code, short_code_display
 from classes.models import Booking, Session
 from residents.models import Resident
 
@@ -29,6 +30,10 @@ class Ticket(models.Model):
         Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="tickets"
     )
     token = models.CharField(_("token"), max_length=32, unique=True, default=new_token)
+    # Printed beside the QR code for typing by hand; counts only at its session's venue and day.
+    short_code = models.CharField(
+        _("short code"), max_length=7, default=new_short_code, db_index=True
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -59,6 +64,10 @@ class Ticket(models.Model):
     @property
     def is_valid(self):
         return self.revoked_at is None
+
+    @property
+    def short_code_display(self):
+        return short_code_display(self.short_code)
 
 
 class CheckIn(models.Model):
@@ -135,6 +144,10 @@ class CheckIn(models.Model):
         related_name="+",
         db_index=False,
     )
+    # True until the reports' rollup (reports/rollup.py) has counted this row as it is now:
+    # set by the database on insert (the scan's own INSERT needs no extra column or query)
+    # and again by whatever changes what the row counts for (an undo, a merge, a moved session).
+    rollup_pending = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         verbose_name = _("check-in")
@@ -143,6 +156,10 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["session", "result"], name="checkin_session_result"),
             models.Index(fields=["at"], name="checkin_at"),
+            # Only the few rows the rollup has still to count: cheap to keep, cheap to find.
+            models.Index(
+                fields=["id"], condition=Q(rollup_pending=True), name="checkin_rollup_pending"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -154,3 +171,28 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.result} {self.booking_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ScanPassGeneration(models.Model):
+    """How many times a user's scanner passes have been revoked (attendance.scanpass).
+
+    A pass carries the generation it was issued under; the scan's read compares it with this
+    row, so a logout, a deactivation or a lost role or venue refuses the user's open scanners
+    at their next scan. No row is generation 0.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    generation = models.PositiveIntegerField(_("scanner pass generation"), default=0)
+
+    class Meta:
+        verbose_name = _("scanner pass generation")
+        verbose_name_plural = _("scanner pass generations")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.generation}"

@@ -79,10 +79,11 @@ def ticket_pdf(*, ticket, base_url, size=DEFAULT_TICKET_SIZE):
     return render_pdf("attendance/pdf/ticket.html", context, base_url=base_url)
 
 
-def roster_pdf(*, session, roster, base_url, now=None):
+def roster_pdf(*, session, roster, base_url, full_phones=True, now=None):
     """The session's roster (名簿) on A4 portrait: the paper fallback when the network is down.
 
     `roster` is classes.queries.session_roster(session): seats first, then the waitlist.
+    Without `full_phones` (staff who may not browse residents) a phone shows its last 4 digits.
     """
     roster = list(roster)
     context = {
@@ -91,5 +92,6 @@ def roster_pdf(*, session, roster, base_url, now=None):
         "waitlist": [b for b in roster if b.status == BookingStatus.WAITLISTED],
         "blank_rows": range(ROSTER_BLANK_ROWS),
         "printed_at": now or timezone.now(),
+        "full_phones": full_phones,
     }
     return render_pdf("attendance/pdf/roster.html", context, base_url=base_url)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
 from attendance.models import TOKEN_ALPHABET, CheckIn, Ticket
 from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session
+from classes.queries import with_companions
 from classes.scheduling import local_datetime
 from residents.normalize import normalize_kana, normalize_name
 
@@ -52,16 +54,27 @@ _ROSTER_RANK = Case(
 
 
 def venue_sessions_today(
-    scope: Iterable[int] | None, *, day: datetime.date | None = None
+    scope: Iterable[int] | None,
+    *,
+    day: datetime.date | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[Session]:
     """The sessions of one Asia/Tokyo day at the venues in `scope` (None = every venue),
-    with `booked`, `checked_in` and `waiting`, course and venue loaded: one query."""
+    with `booked`, `checked_in` and `waiting`, course and venue loaded: one query. With `now`,
+    also the previous day's late sessions that still take check-ins (their end plus
+    CHECKIN_GRACE_MINUTES is after `now`; attendance/checkin.py "When a ticket counts")."""
     day = day or timezone.localdate()
     start = local_datetime(day, datetime.time.min)
-    sessions = (
-        Session.objects.filter(
-            starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1)
+    on_the_day = Q(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+    if now is not None:
+        grace = datetime.timedelta(minutes=settings.CHECKIN_GRACE_MINUTES)
+        on_the_day |= Q(
+            starts_at__gte=start - datetime.timedelta(days=1),
+            starts_at__lt=start,
+            ends_at__gt=now - grace,
         )
+    sessions = (
+        Session.objects.filter(on_the_day)
         .annotate(**_VENUE_COUNTS)
         .select_related("course", "venue")
     )
@@ -76,7 +89,8 @@ def venue_session(pk: int) -> Session:
 
 
 def venue_roster(session_id: int, *, search: str = "") -> list[Booking]:
-    """The session's bookings for the venue roster, residents loaded, in one query.
+    """The session's bookings for the venue roster, residents loaded, in one query (two when
+    a search leaves out someone booked together with a person it found).
 
     Each booking carries `checkin_id` and `checkin_at` of its current check-in (for the undo
     button). `search` is a reading in any kana form or part of the name as written.
@@ -98,4 +112,24 @@ def venue_roster(session_id: int, *, search: str = "") -> list[Booking]:
         bookings = bookings.filter(
             Q(resident__kana_key__contains=kana) | Q(resident__name_key__contains=name)
         )
-    return list(bookings.order_by("roster_rank", "resident__kana_key", "pk"))
+    roster: list[Booking] = list(bookings.order_by("roster_rank", "resident__kana_key", "pk"))
+    with_companions(roster, complete=not (kana or name))
+    return roster
+
+
+def tickets_of_resident(resident_id: int) -> list[Ticket]:
+    """Every ticket issued for a resident's bookings, oldest first: for a disclosure."""
+    return list(
+        Ticket.objects.filter(booking__resident_id=resident_id)
+        .select_related("booking")
+        .order_by("issued_at", "pk")
+    )
+
+
+def checkins_of_resident(resident_id: int) -> list[CheckIn]:
+    """Every check-in made for a resident (undone ones too), oldest first: for a disclosure."""
+    return list(
+        CheckIn.objects.filter(resident_id=resident_id)
+        .select_related("session__course", "session__venue", "booking")
+        .order_by("at", "pk")
+    )

@@ -26,6 +26,7 @@ urlpatterns = [
     path("venue/", venue.today, name="venue_today"),
     path("venue/sessions/<int:pk>/", venue.session_checkin, name="venue_session"),
     path("venue/sessions/<int:pk>/counts/", venue.session_counts, name="venue_counts"),
+    path("venue/sessions/<int:pk>/scan-pass/", venue.scan_pass_renew, name="venue_scan_pass_renew"),
     path("venue/sessions/<int:pk>/roster/", venue.session_roster_view, name="venue_roster"),
     path("venue/sessions/<int:pk>/checkin/", venue.roster_checkin, name="venue_checkin"),
     path("venue/sessions/<int:pk>/undo/", venue.checkin_undo_view, name="venue_undo"),

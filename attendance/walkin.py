@@ -124,7 +124,8 @@ def _seat(
     )
     booking = outcome.booking
     if booking.status == BookingStatus.OFFERED:
-        # They were offered a seat and came: that is a yes.
+        # They were offered a seat and came: that is a yes (for everyone the offer was made to
+        # together with them, as any answer to an offer to a group is; classes.booking).
         booking = offer_accept(booking_id=booking.pk, user=user, now=now).booking
     elif booking.status == BookingStatus.WAITLISTED and not outcome.created:
         # On the waitlist and here in person: give up the waitlist place and take a walk-in

@@ -13,6 +13,7 @@ def entries(
     *,
     user_id: int | None = None,
     resident_id: int | None = None,
+    action: str | None = None,
     since: datetime.datetime | None = None,
     until: datetime.datetime | None = None,
 ) -> AccessLogQuerySet:
@@ -23,6 +24,8 @@ def entries(
         found = found.filter(user_id=user_id)
     if resident_id is not None:
         found = found.filter(residents__resident_id=resident_id)
+    if action:
+        found = found.filter(action=action)
     if since is not None:
         found = found.filter(at__gte=since)
     if until is not None:
@@ -30,3 +33,9 @@ def entries(
     return found.order_by("-at", "-pk").prefetch_related(
         Prefetch("residents", queryset=AccessLogResident.objects.order_by("resident_id"))
     )
+
+
+def week_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Monday and Sunday of the week holding `day`."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=6)

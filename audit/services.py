@@ -41,7 +41,8 @@ def access_record(
     change and its record land together."""
     ids = _resident_ids(residents)
     person = user if user is not None and user.is_authenticated else None
-    with transaction.atomic():
+    # No savepoint of its own: if the record fails, the caller's change fails with it.
+    with transaction.atomic(savepoint=False):
         entry = AccessLog.objects.create(
             at=now or timezone.now(),
             user=person,

@@ -2,16 +2,17 @@
 
 Served only by bench/checkin.py, through bench/bare_settings.py; the site never mounts it.
 
-It sends the very statements the site's scan path sends (`attendance.checkin._scan_sql` and
-`_write_sql`, borrowed so the two can never drift apart): the joined read of the ticket, the
-compare-and-set claim of its booking that logs the attempt in the same statement (on SQLite the
-claim and then the log, in one transaction), or the log alone when there is nothing to claim.
+It sends the very statements the site's scan API sends (`attendance.checkin._scan_sql` and
+`_write_sql`, borrowed so the two can never drift apart): the joined read of the ticket (with the
+scanner pass's generation, as the API reads it), the compare-and-set claim of its booking that
+logs the attempt in the same statement (on SQLite the claim and then the log, in one
+transaction), or the log alone when there is nothing to claim.
 Its cursor is the site's kind: on PostgreSQL one that binds on the server, so each statement is
 prepared once per connection as DB_PREPARED_STATEMENTS says; on SQLite Django's own.
 
-What it leaves out is what `ratio_vs_bare` measures: the scanner pass's check, the request's
-validation, the rules that judge a scan, the answer's wording, the site's other URLs and the
-Python around the statements.
+What it leaves out is what `ratio_vs_bare` measures: the scanner pass's signature and the
+comparison of its generation, the request's validation, the rules that judge a scan, the
+answer's wording, the site's other URLs and the Python around the statements.
 """
 
 import json
@@ -32,7 +33,7 @@ from classes.models import BookingStatus
 
 OK = CheckIn.Result.OK
 # Columns of the read's row (attendance.checkin._Ticket).
-ID, BOOKING, STATUS, RESIDENT, FAMILY, GIVEN, FIRST = 0, 2, 3, 5, 7, 8, 9
+ID, BOOKING, STATUS, RESIDENT, FAMILY, GIVEN, FIRST = 0, 2, 3, 5, 8, 9, 10
 
 
 def _cursor() -> CursorWrapper | psycopg.Cursor:
@@ -54,8 +55,11 @@ def bare(request: HttpRequest) -> JsonResponse:
     at = connection.ops.adapt_datetimefield_value(now)
     log, claim_and_log, claim = _write_sql()
     with _cursor() as cursor:
-        cursor.execute(_scan_sql(), [OK, token])
+        # The read the scan API sends: checked against the scanner pass's user (its generation
+        # and whether it is active come back with the row; the bare view does not judge them).
+        cursor.execute(_scan_sql(checked=True), [token, OK, settings.BENCH_SCAN_USER_ID])
         row = cursor.fetchone()
+        row = row if row is not None and row[ID] is not None else None
         values = [  # the attempt row, in attendance.checkin._LOG_FIELDS order
             nonce,
             OK,

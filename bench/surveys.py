@@ -3,11 +3,13 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/surveys.py
     .venv/bin/python bench/surveys.py --responses 20000      # SQLite, in a temporary file
 
-Times the data of the full tables page (surveys.queries.survey_tables: every question's counts,
-無回答 and n) and one cross-table (a multiple-choice question by age band × gender,
-surveys.queries.crosstab) through the real code, and the same numbers by hand-written SQL in
-the same run, interleaved. Never touches the developer's database: on PostgreSQL it creates
-(and afterwards drops) a database of its own (bench/_db.py); on SQLite it uses a temporary file.
+Times, in milliseconds, the data of the full tables page (surveys.queries.survey_tables: every
+question's counts, 無回答 and n) and one cross-table (a multiple-choice question by age band ×
+gender, surveys.queries.crosstab) through the real code; beside them, a baseline written for the
+bench from the definitions (plain SQL, not the product's queries) computes the same numbers, in
+the same run, interleaved. The run stops if any number differs. Never touches the developer's
+database: on PostgreSQL it creates (and afterwards drops) a database of its own (bench/_db.py);
+on SQLite it uses a temporary file.
 """
 
 import argparse
@@ -20,11 +22,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench._db import create_bench_database, setup_django  # noqa: E402
-from bench._output import out  # noqa: E402
+from bench._output import out, percentile  # noqa: E402
 
 BENCH_DB_NAME = "bench_surveys"
 DEFAULT_RESPONSES = 100_000
-RUNS = 7
+RUNS = 15
 COURSES = 6
 VENUES = 5
 FIRST_DAY_UTC = "2025-04-01 01:00:00"
@@ -92,12 +94,13 @@ def build(survey, responses):
     prefix, source = _series(vendor, responses)
     at = _plus_minutes(vendor, f"(i * 5) % {DAYS * 1440}")
     with connection.cursor() as cursor:
-        # Every 11th respondent gives no age band, every 17th no gender.
+        # Every 11th respondent gives no age band, every 17th no gender; the others spread over
+        # all eight age bands (その他 too) and four genders.
         cursor.execute(
             f"""{prefix} INSERT INTO surveys_response (survey_id, version, channel, age_band,
                 gender, draft, started_at, submitted_at, answers_hash, course_id, venue_id)
             SELECT {survey.pk}, 1, 'paper',
-                CASE WHEN i % 11 = 0 THEN NULL ELSE 1 + (i * 7) % 7 END,
+                CASE WHEN i % 11 = 0 THEN NULL ELSE 1 + (i / 4) % 8 END,
                 CASE WHEN i % 17 = 0 THEN NULL ELSE 1 + (i * 3) % 4 END,
                 '{{}}', {at}, {at}, '', {c0} + i % {COURSES}, {v0} + i % {VENUES}
             FROM {source}"""
@@ -142,122 +145,134 @@ def build(survey, responses):
         return cursor.fetchone()[0]
 
 
-# --- the real code -------------------------------------------------------------------------------
+# --- the product's code ----------------------------------------------------------------------
+# Both sides give their numbers in one shape, so they can be compared value by value:
+# {("n", column): respondents, (question or column, option code or None for 無回答): (count, %)}.
 
 
-def real_tables(survey):
+def product_tables(survey):
     from surveys.queries import survey_tables
 
-    return [
-        (t.question.pk, t.n, t.answered, [(r.code, r.count) for r in t.rows])
-        for t in survey_tables(survey)
-    ]
+    numbers = {}
+    for table in survey_tables(survey):
+        numbers[("n", table.question.pk)] = table.n
+        for row in table.rows:
+            numbers[(table.question.pk, row.code)] = (row.count, row.pct)
+    return numbers
 
 
-def real_crosstab(survey, question):
+def product_crosstab(survey, question):
     from surveys.queries import crosstab
 
     cross = crosstab(survey, question, "profile")
-    return [(key, n) for key, _label, n in cross.columns], [cells for _label, cells in cross.rows]
+    numbers = {("n", key): n for key, _label, n in cross.columns}
+    codes = [option.code for option in question.options.all()] + [None]  # then 無回答
+    if len(codes) != len(cross.rows):
+        sys.exit(f"crosstab has {len(cross.rows)} rows for {len(codes)} options and 無回答")
+    for code, (_label, cells) in zip(codes, cross.rows, strict=True):
+        for (key, _label, _n), cell in zip(cross.columns, cells, strict=True):
+            numbers[(key, code)] = cell
+    return numbers
 
 
-# --- the same by hand-written SQL -------------------------------------------------------------
+# --- the baseline: plain SQL written from the definitions ---------------------------------------
+# Not the product's queries: respondents are the survey's submitted responses of its current
+# version, and an answer counts because its response is one of them (a join), where the product
+# relies on answers existing only for submitted responses and selects them by question id alone.
+# A respondent who chose nothing in a question is 無回答; percentages are of respondents, so a
+# multiple-choice question's add up to more than 100.
+
+RESPONDENTS = "r.survey_id = %s AND r.version = %s AND r.submitted_at IS NOT NULL"
 
 
-def sql_tables(survey):
+def _pct(count, n):
+    return round(100 * count / n, 1) if n else None
+
+
+def baseline_tables(survey):
     from django.db import connection
 
+    version = [survey.pk, survey.version]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, kind FROM surveys_question WHERE survey_id = %s AND version = %s "
-            "ORDER BY position, id",
-            [survey.pk, survey.version],
+            """SELECT q.id, o.code FROM surveys_question q
+            LEFT JOIN surveys_option o ON o.question_id = q.id
+            WHERE q.survey_id = %s AND q.version = %s""",
+            version,
         )
-        questions = cursor.fetchall()
-        cursor.execute(
-            "SELECT question_id, id, code FROM surveys_option WHERE question_id IN "
-            f"({', '.join(str(q) for q, _ in questions)}) ORDER BY question_id, code"
-        )
-        options = {}
-        for question_id, option_id, code in cursor.fetchall():
-            options.setdefault(question_id, []).append((option_id, code))
-        cursor.execute(
-            "SELECT COUNT(*) FROM surveys_response WHERE survey_id = %s AND version = %s "
-            "AND submitted_at IS NOT NULL",
-            [survey.pk, survey.version],
-        )
+        options = cursor.fetchall()
+        cursor.execute(f"SELECT COUNT(*) FROM surveys_response r WHERE {RESPONDENTS}", version)
         n = cursor.fetchone()[0]
-        # Answers exist only for submitted responses; the version's question ids select them.
-        ids = ", ".join(str(q) for q, _ in questions)
         cursor.execute(
-            f"""SELECT option_id, COUNT(option_id) FROM surveys_answer
-            WHERE question_id IN ({ids}) AND option_id IS NOT NULL GROUP BY option_id"""
+            f"""SELECT a.question_id, o.code, COUNT(*)
+            FROM surveys_answer a
+            JOIN surveys_response r ON r.id = a.response_id
+            JOIN surveys_option o ON o.id = a.option_id
+            WHERE {RESPONDENTS}
+            GROUP BY a.question_id, o.code""",
+            version,
         )
-        per_option = dict(cursor.fetchall())
+        chosen = {(question, code): count for question, code, count in cursor.fetchall()}
         cursor.execute(
-            f"""SELECT question_id, COUNT(DISTINCT response_id) FROM surveys_answer
-            WHERE question_id IN ({ids}) GROUP BY question_id"""
+            f"""SELECT a.question_id, COUNT(DISTINCT a.response_id)
+            FROM surveys_answer a
+            JOIN surveys_response r ON r.id = a.response_id
+            WHERE {RESPONDENTS}
+            GROUP BY a.question_id""",
+            version,
         )
-        per_question = dict(cursor.fetchall())
-    result = []
-    for question_id, _kind in questions:
-        answered = per_question.get(question_id, 0)
-        rows = [(code, per_option.get(oid, 0)) for oid, code in options.get(question_id, [])]
-        rows.append((None, n - answered))
-        result.append((question_id, n, answered, rows))
-    return result
+        answered = dict(cursor.fetchall())
+    numbers = {}
+    for question, code in options:
+        numbers[("n", question)] = n
+        if code is not None:
+            count = chosen.get((question, code), 0)
+            numbers[(question, code)] = (count, _pct(count, n))
+        missing = n - answered.get(question, 0)
+        numbers[(question, None)] = (missing, _pct(missing, n))
+    return numbers
 
 
-def sql_crosstab(survey, question):
+def baseline_crosstab(survey, question):
     from django.db import connection
 
+    version = [survey.pk, survey.version]
     with connection.cursor() as cursor:
+        cursor.execute("SELECT code FROM surveys_option WHERE question_id = %s", [question.pk])
+        codes = [code for (code,) in cursor.fetchall()]
         cursor.execute(
-            """SELECT age_band, gender, COUNT(*) FROM surveys_response
-            WHERE survey_id = %s AND version = %s AND submitted_at IS NOT NULL
-            GROUP BY age_band, gender""",
-            [survey.pk, survey.version],
+            f"""SELECT r.age_band, r.gender, COUNT(*) FROM surveys_response r
+            WHERE {RESPONDENTS} GROUP BY r.age_band, r.gender""",
+            version,
         )
-        group_n = {(a, g): c for a, g, c in cursor.fetchall()}
+        columns = {(age, gender): n for age, gender, n in cursor.fetchall()}
+        # Every respondent once per option chosen, or once with no option (無回答: no answer).
         cursor.execute(
-            """SELECT a.option_id, r.age_band, r.gender, COUNT(*) FROM surveys_answer a
-            JOIN surveys_response r ON r.id = a.response_id
-            WHERE a.question_id = %s AND a.option_id IS NOT NULL
-            GROUP BY a.option_id, r.age_band, r.gender""",
-            [question.pk],
+            f"""SELECT r.age_band, r.gender, o.code, COUNT(*) FROM surveys_response r
+            LEFT JOIN surveys_answer a ON a.response_id = r.id AND a.question_id = %s
+            LEFT JOIN surveys_option o ON o.id = a.option_id
+            WHERE {RESPONDENTS}
+            GROUP BY r.age_band, r.gender, o.code""",
+            [question.pk, *version],
         )
-        counts = {(o, a, g): c for o, a, g, c in cursor.fetchall()}
-        cursor.execute(
-            """SELECT r.age_band, r.gender, COUNT(*) FROM surveys_response r
-            WHERE r.survey_id = %s AND r.version = %s AND r.submitted_at IS NOT NULL
-              AND EXISTS (SELECT 1 FROM surveys_answer a
-                          WHERE a.question_id = %s AND a.response_id = r.id)
-            GROUP BY r.age_band, r.gender""",
-            [survey.pk, survey.version, question.pk],
-        )
-        answered = {(a, g): c for a, g, c in cursor.fetchall()}
-    keys = sorted(group_n, key=lambda k: tuple((v is None, v or 0) for v in k))
-    rows = []
-    for option in question.options.all():
-        rows.append(
-            [
-                (
-                    counts.get((option.pk, *k), 0),
-                    round(100 * counts.get((option.pk, *k), 0) / group_n[k], 1),
-                )
-                for k in keys
-            ]
-        )
-    rows.append(
-        [
-            (
-                group_n[k] - answered.get(k, 0),
-                round(100 * (group_n[k] - answered.get(k, 0)) / group_n[k], 1),
-            )
-            for k in keys
-        ]
-    )
-    return [(k, group_n[k]) for k in keys], rows
+        counts = {(age, gender, code): count for age, gender, code, count in cursor.fetchall()}
+    numbers = {}
+    for column, n in columns.items():
+        numbers[("n", column)] = n
+        for code in [*codes, None]:
+            count = counts.get((*column, code), 0)
+            numbers[(column, code)] = (count, _pct(count, n))
+    return numbers
+
+
+def mismatches(name, product, baseline):
+    """The values on which the two sides disagree, one line each."""
+    lines = []
+    for key in sorted(product.keys() | baseline.keys(), key=repr):
+        ours, theirs = product.get(key, "missing"), baseline.get(key, "missing")
+        if ours != theirs:
+            lines.append(f"{name} {key}: product {ours}, baseline {theirs}")
+    return lines
 
 
 def _timed(function, *args):
@@ -266,7 +281,7 @@ def _timed(function, *args):
     return (time.perf_counter() - began) * 1000, result
 
 
-def bench(survey):
+def bench(survey, runs):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -279,39 +294,51 @@ def bench(survey):
         .first()
     )
     with CaptureQueriesContext(connection) as captured:
-        expected_tables = real_tables(survey)
+        tables = product_tables(survey)
     out("tables_queries", len(captured.captured_queries))
     with CaptureQueriesContext(connection) as captured:
-        expected_cross = real_crosstab(survey, question)
+        cross = product_crosstab(survey, question)
     out("crosstab_queries", len(captured.captured_queries))
-    if expected_tables != sql_tables(survey):
-        sys.exit("survey_tables and the hand-written SQL disagree")
-    if expected_cross != sql_crosstab(survey, question):
-        sys.exit("crosstab and the hand-written SQL disagree")
-    out("respondents", expected_tables[0][1])
-    times = {"tables": [], "tables_sql": [], "crosstab": [], "crosstab_sql": []}
-    for _ in range(RUNS):
-        times["tables"].append(_timed(real_tables, survey)[0])
-        times["tables_sql"].append(_timed(sql_tables, survey)[0])
-        times["crosstab"].append(_timed(real_crosstab, survey, question)[0])
-        times["crosstab_sql"].append(_timed(sql_crosstab, survey, question)[0])
-    median = {key: statistics.median(values) for key, values in times.items()}
-    out("runs", RUNS)
-    out("tables_ms", median["tables"])
-    out("tables_sql_ms", median["tables_sql"])
-    out("tables_ratio_vs_sql", median["tables"] / median["tables_sql"])
-    out("crosstab_ms", median["crosstab"])
-    out("crosstab_sql_ms", median["crosstab_sql"])
-    out("crosstab_ratio_vs_sql", median["crosstab"] / median["crosstab_sql"])
-    out(
-        "ratio_vs_sql",
-        (median["tables"] + median["crosstab"]) / (median["tables_sql"] + median["crosstab_sql"]),
-    )
+    wrong = mismatches("tables", tables, baseline_tables(survey))
+    wrong += mismatches("crosstab", cross, baseline_crosstab(survey, question))
+    out("mismatches", len(wrong))
+    if wrong:
+        print("\n".join(wrong[:20]), file=sys.stderr)
+        sys.exit(f"the product and the baseline disagree on {len(wrong)} values (above)")
+    out("respondents", max(n for key, n in tables.items() if key[0] == "n"))
+    out("crosstab_cells", sum(1 for key in cross if key[0] != "n"))
+    sides = {
+        "tables": (product_tables, survey),
+        "tables_baseline": (baseline_tables, survey),
+        "crosstab": (product_crosstab, survey, question),
+        "crosstab_baseline": (baseline_crosstab, survey, question),
+    }
+    expected = {"tables": tables, "crosstab": cross}
+    times = {name: [] for name in sides}
+    for run in range(runs):
+        # Interleaved, and each pair in alternating order, so that neither side always runs on
+        # the other's warm cache.
+        for pair in (("tables", "tables_baseline"), ("crosstab", "crosstab_baseline")):
+            for name in pair if run % 2 == 0 else reversed(pair):
+                function, *args = sides[name]
+                elapsed, result = _timed(function, *args)
+                times[name].append(elapsed)
+                if result != expected[name.removesuffix("_baseline")]:
+                    sys.exit(f"{name} gave different numbers in run {run + 1}")
+    out("runs", runs)
+    for kind in ("tables", "crosstab"):
+        product, baseline = times[kind], times[f"{kind}_baseline"]
+        out(f"{kind}_ms", statistics.median(product))
+        out(f"{kind}_ms_p95", percentile(product, 0.95))
+        out(f"{kind}_baseline_ms", statistics.median(baseline))
+        out(f"{kind}_baseline_ms_p95", percentile(baseline, 0.95))
+        out(f"{kind}_ratio_vs_baseline", statistics.median(product) / statistics.median(baseline))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=DEFAULT_RESPONSES)
+    parser.add_argument("--runs", type=int, default=RUNS, help="timed runs of each side")
     args = parser.parse_args()
     started = time.perf_counter()
     drop = create_bench_database(BENCH_DB_NAME)
@@ -327,7 +354,7 @@ def main():
         out("responses", args.responses)
         out("questions", survey.questions.count())
         out("build_s", time.perf_counter() - build_started)
-        bench(survey)
+        bench(survey, args.runs)
     finally:
         drop()
     out("total_s", time.perf_counter() - started)

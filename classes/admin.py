@@ -27,7 +27,15 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
-    list_display = ["name", "address", "capacity", "has_wifi", "loaner_devices", "is_active"]
+    list_display = [
+        "name",
+        "municipality_code",
+        "address",
+        "capacity",
+        "has_wifi",
+        "loaner_devices",
+        "is_active",
+    ]
     list_filter = ["is_active", "has_wifi"]
     search_fields = ["name", "address", "postal_code"]
     filter_horizontal = ["staff"]
@@ -124,7 +132,7 @@ class BookingAdmin(admin.ModelAdmin):
         "session__course__title",
     ]
     date_hierarchy = "created_at"
-    raw_id_fields = ["session", "resident", "series", "created_by"]
+    raw_id_fields = ["session", "resident", "series", "group", "created_by"]
     list_select_related = ["resident", "session__course", "session__venue"]
     inlines = [BookingEventInline]
 

@@ -4,6 +4,7 @@ import datetime
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -38,8 +39,36 @@ class Partner(models.Model):
         return self.name
 
 
+def local_government_check_digit(first_five: str) -> int:
+    """Check digit of a 全国地方公共団体コード: 11 − (Σ digit × weight 6..2 mod 11), last digit."""
+    total = sum(int(d) * w for d, w in zip(first_five, (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10
+
+
+def validate_local_government_code(value: str) -> None:
+    if not (len(value) == 6 and value.isascii() and value.isdigit()):
+        raise ValidationError(_("Enter the 6-digit local government code, e.g. 452068."))
+    if local_government_check_digit(value[:5]) != int(value[5]):
+        raise ValidationError(
+            _("The last digit of %(code)s is not its check digit. Please check the code."),
+            params={"code": value},
+        )
+
+
 class Venue(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # The municipality the venue belongs to: a KPI plan of that municipality (same code) counts
+    # and publishes the sessions held here, and no other plan does.
+    municipality_code = models.CharField(
+        _("local government code"),
+        max_length=6,
+        blank=True,
+        validators=[validate_local_government_code],
+        help_text=_(
+            "全国地方公共団体コード of the municipality the venue belongs to (日向市: 452068). "
+            "Its sessions count in that municipality's KPI plans only."
+        ),
+    )
     postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
     address = models.CharField(_("address"), max_length=200)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -333,6 +362,9 @@ class Session(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # True until the reports' rollup (reports/rollup.py) has counted the session as it is now
+    # (held or not, its day, venue and course); set again by whatever changes one of those.
+    rollup_pending = models.BooleanField(default=True, db_default=True, editable=False)
 
     objects = SessionQuerySet.as_manager()
     # What session_update did, for the page that follows (classes.scheduling).
@@ -346,6 +378,9 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["starts_at"], name="session_starts_at"),
             models.Index(fields=["venue", "starts_at"], name="session_venue_starts_at"),
+            models.Index(
+                fields=["id"], condition=Q(rollup_pending=True), name="session_rollup_pending"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -369,6 +404,15 @@ class CancelReason(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     OFFER_DECLINED = "offer_declined", _("Offered seat declined")
     OFFER_EXPIRED = "offer_expired", _("Offered seat not taken in time")
+    ENTERED_IN_ERROR = "entered_in_error", _("Booked by mistake and taken back")
+
+
+class BookingSource(models.TextChoices):
+    """Where a booking was made: by staff (the desk on the phone, the venue), or by the
+    resident on the public booking pages with a code sent to their mobile."""
+
+    DESK = "desk", _("Staff")
+    WEB = "web", _("Web")
 
 
 class BookingQuerySet(models.QuerySet["Booking"]):
@@ -377,6 +421,37 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
     def holding_seats(self) -> Self:
         return self.filter(status__in=SEAT_STATUSES)
+
+
+class BookingGroup(models.Model):
+    """Residents booked into one session together in one step: a couple, a parent and a grown
+    child. They get seats together or wait together, and a waitlist offer goes to them all
+    (classes.booking explains the rules). Each member keeps a Booking of their own, with its
+    own number, history and ticket; the first (lowest-numbered) one is the caller's, the
+    group's lead."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The desk form's one-off key: a double click or a retried POST finds the first group.
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("booked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("booking together")
+        verbose_name_plural = _("bookings together")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"group {self.pk}@{self.session_id}"
 
 
 class Booking(models.Model):
@@ -399,6 +474,21 @@ class Booking(models.Model):
         related_name="+",
     )
     offer_expires_at = models.DateTimeField(_("offer open until"), null=True, blank=True)
+    source = models.CharField(
+        _("booked through"),
+        max_length=8,
+        choices=BookingSource.choices,
+        default=BookingSource.DESK,
+        db_default=BookingSource.DESK,
+    )
+    group = models.ForeignKey(
+        BookingGroup,
+        verbose_name=_("booked together with others"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+    )
     # The desk form's one-off key: a double click or a retried POST finds the first booking.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -413,6 +503,12 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BookingQuerySet.as_manager()
+    # A list's line for people booked together (classes.queries.entries).
+    party: list[Booking]
+    companions: list[Booking]
+    place: int
+    # The others of its group on a roster (classes.queries.with_companions).
+    together_with: list[Booking]
 
     class Meta:
         verbose_name = _("booking")

@@ -1,6 +1,11 @@
 """What the booking side tells residents, and how: confirmation, the day-before reminder, a
 waitlist offer, a session moved to another date, time or venue, a cancelled session.
 
+An offer of seats to residents waiting together (a BookingGroup: a couple, a parent and a
+grown child) goes to one of them, who answers for all: the first member, in booking order (the
+caller who booked), whom we may contact. Its text names everyone it is for, and on the call
+list it is one line with one outcome.
+
 The channel follows the resident's preferred contact: SMS to a mobile number, an automated
 voice call (1 = confirm, 2 = cancel), or a line on the staff's call list when they asked for a
 call from staff or have no number the chosen channel can reach, or when a reminder, offer or
@@ -23,7 +28,14 @@ from django.utils import timezone
 from classes import hooks
 from classes.booking import BookingError, booking_cancel, offer_accept, offer_decline
 from classes.hooks import BookingChange, SessionMoved
-from classes.models import Booking, BookingStatus, CancelReason, Session, SessionStatus
+from classes.models import (
+    Booking,
+    BookingSource,
+    BookingStatus,
+    CancelReason,
+    Session,
+    SessionStatus,
+)
 from notifications.hooks import AnswerError, Reply, Unreached
 from notifications.models import Call, Channel, Message, Purpose
 from notifications.queries import open_calls_about
@@ -33,6 +45,7 @@ from notifications.services import (
     calls_add,
     calls_withdraw,
     messages_queue,
+    messages_withdraw,
     quiet_until,
 )
 from residents.models import Contact, Resident
@@ -58,8 +71,14 @@ def ticket_link(booking_id: int) -> str:
 
 def route(resident: Resident) -> tuple[str, str] | None:
     """(channel, E.164 number) for a message, ("call", number or "") for the call list, or
-    None when the resident is not to be contacted."""
-    if resident.preferred_contact == Contact.NONE or resident.merged_into_id:
+    None when the resident is not to be contacted: they asked not to be, did not agree to be
+    (consent_contact, read out at registration), or the record was merged or erased."""
+    if (
+        resident.preferred_contact == Contact.NONE
+        or resident.merged_into_id
+        or not resident.consent_contact
+        or resident.erased_at is not None
+    ):
         return None
     mobile = parse_phone(resident.phone_mobile)
     home = parse_phone(resident.phone_home)
@@ -69,6 +88,16 @@ def route(resident: Resident) -> tuple[str, str] | None:
     if resident.preferred_contact == Contact.VOICE and number:
         return Channel.VOICE, to_e164(number)
     return "call", to_e164(number) if number else ""
+
+
+def _web_route(booking: Booking, way: tuple[str, str]) -> tuple[str, str]:
+    """A booking the resident made on the web was made with a code sent to their mobile: its
+    confirmation (the ticket link) goes there by SMS, whatever channel they otherwise prefer.
+    Only for someone who may be contacted at all (`route` said so)."""
+    mobile = parse_phone(booking.resident.phone_mobile)
+    if booking.source == BookingSource.WEB and mobile and is_mobile(mobile):
+        return Channel.SMS, to_e164(mobile)
+    return way
 
 
 def when(session: Session) -> str:
@@ -109,6 +138,61 @@ def _link_line(booking: Booking) -> str:
     return f" 受講票: {link}" if link else ""
 
 
+def _offer_party(booking: Booking) -> list[Booking]:
+    """Everyone offered seats together with this booking: its group's members holding the
+    offer, residents loaded, in booking order; just the booking when it stands alone."""
+    cached: list[Booking] | None = getattr(booking, "_offer_party", None)
+    if cached is not None:
+        return cached
+    party = [booking]
+    if booking.group_id is not None and booking.status == BookingStatus.OFFERED:
+        members = list(
+            Booking.objects.filter(group_id=booking.group_id, status=BookingStatus.OFFERED)
+            .select_related("resident")
+            .order_by("pk")
+        )
+        if any(b.pk == booking.pk for b in members):
+            party = [booking if b.pk == booking.pk else b for b in members]
+    setattr(booking, "_offer_party", party)  # noqa: B010
+    return party
+
+
+def _answers_for_party(booking: Booking) -> bool:
+    """Whether this booking's resident is the one an offer to their group goes to."""
+    contact = next((b for b in _offer_party(booking) if route(b.resident) is not None), None)
+    return contact is not None and contact.pk == booking.pk
+
+
+def _party_names(party: list[Booking]) -> str:
+    return "、".join(f"{b.resident.full_name}様" for b in party)
+
+
+def _offer_texts(booking: Booking) -> tuple[str, str, str]:
+    """(SMS, spoken, call-list script) of an offer of seats to a group, sent to one member."""
+    session = booking.session
+    party = _offer_party(booking)
+    course, venue, count = session.course.title, session.venue.name, len(party)
+    names = _party_names(party)
+    sms = (
+        f"{SIGNATURE}{when(session)}〜 {course}（{venue}）に{count}名分の空きが出ました"
+        f"（{names}）。{_deadline(booking)}までに、{count}名そろって受けるか辞退するかを"
+        f"お選びください。{_link_line(booking)}"
+    )
+    spoken = (
+        f"こちらは、市のスマホ教室のご案内です。ご一緒にキャンセル待ちの、{course}に、"
+        f"{count}名様分の空きが出ました。{spoken_when(session)}、{venue}です。"
+        f"お返事は、{count}名様の分として承ります。"
+    )
+    script = (
+        f"{booking.resident.full_name}様でいらっしゃいますか。ご一緒にキャンセル待ちの"
+        f"{names}、{count}名分の「{course}」（{when(session)}、{venue}）に空きが出ました。"
+        f"{_deadline(booking)}までにお返事をいただけますか。お返事は{count}名様の分として"
+        "承ります。（受ける場合は予約窓口の「空席のご案内」で記録、辞退はキャンセルを記録して"
+        "ください）"
+    )
+    return sms, spoken, script
+
+
 def _texts(purpose: str, booking: Booking, *, today: datetime.date) -> tuple[str, str, str]:
     """(SMS text, spoken text, call-list script) for a booking, read on `today` (the day a
     message goes out, or the day of the call): 明日 only when the session is tomorrow."""
@@ -137,6 +221,8 @@ def _texts(purpose: str, booking: Booking, *, today: datetime.date) -> tuple[str
             "ご出席いただけますか。（行けない場合はキャンセルを記録してください）"
         )
         return sms, spoken, script
+    if purpose == Purpose.OFFER and len(_offer_party(booking)) > 1:
+        return _offer_texts(booking)
     if purpose == Purpose.OFFER:
         sms = (
             f"{SIGNATURE}{when(session)}〜 {course}（{venue}）に空きが出ました。"
@@ -205,6 +291,8 @@ def _plan(
         way = route(resident)
         if way is None:
             continue
+        if purpose == Purpose.CONFIRMATION:
+            way = _web_route(booking, way)
         channel, number = way
         if sms_only and channel != Channel.SMS:
             continue
@@ -246,10 +334,13 @@ def _call(
     about: dict[str, Any] | None = None,
 ) -> CallSpec:
     resident = booking.resident
+    # An offer to a group is one line naming everyone it is for, the one to phone first.
+    party = _offer_party(booking) if purpose == Purpose.OFFER else [booking]
+    who = "、".join(f"{b.resident.full_name}（{b.resident.full_name_kana}）" for b in party)
     return CallSpec(
         day=day,
         purpose=purpose,
-        who=f"{resident.full_name}（{resident.full_name_kana}）",
+        who=who[:200],
         phone=format_phone_national(number),
         script=script,
         key=key,
@@ -272,7 +363,8 @@ def _bookings(**filters: Any) -> QuerySet[Booking]:
 def booking_confirmation(
     *, booking_id: int, now: datetime.datetime | None = None
 ) -> tuple[list[Message], list[Call]]:
-    """SMS with the ticket link, for residents who prefer SMS."""
+    """SMS with the ticket link, for residents who prefer SMS and for bookings they made
+    themselves on the web (`_web_route`)."""
     now = now or timezone.now()
     # A walk-in booked at the venue, once the session has begun, needs no message.
     bookings = _bookings(pk=booking_id, status=BookingStatus.BOOKED, session__starts_at__gt=now)
@@ -284,8 +376,12 @@ def booking_confirmation(
 def offer_notice(
     *, booking_id: int, now: datetime.datetime | None = None
 ) -> tuple[list[Message], list[Call]]:
+    """The offer of a seat, by the resident's channel; an offer to a group goes to one member
+    only, for all of them (the module docstring says which)."""
     now = now or timezone.now()
-    bookings = _bookings(pk=booking_id, status=BookingStatus.OFFERED)
+    bookings = [
+        b for b in _bookings(pk=booking_id, status=BookingStatus.OFFERED) if _answers_for_party(b)
+    ]
     return _plan(
         bookings,
         Purpose.OFFER,
@@ -361,6 +457,10 @@ def booking_changed(change: BookingChange) -> None:
         offer_notice(booking_id=change.booking_id)
     elif change.reason == "session_cancelled":
         session_cancelled_notice(booking_id=change.booking_id)
+    if change.to_status == BookingStatus.CANCELLED:
+        # A confirmation held back by the quiet hours, or the retries, must not say
+        # 「ご予約を承りました」 after the booking is gone.
+        messages_withdraw(keys=[f"confirmation:{change.booking_id}"], why="予約が取り消されました")
     calls_withdraw_moot(booking_id=change.booking_id)
 
 

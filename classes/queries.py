@@ -6,7 +6,17 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, TypedDict
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 
 from classes.models import (
@@ -44,9 +54,11 @@ def sessions_filtered(
     phone and courses for any phone. `scope` is `venue_scope(user)`: None means every venue.
     """
     sessions = Session.objects.with_seats().select_related("course", "venue")
-    if date_from:
+    # The calendar's first and last days bound nothing (and their midnight in UTC, or the day
+    # after the last, is not a datetime Python can hold).
+    if date_from and date_from > datetime.date.min:
         sessions = sessions.filter(starts_at__gte=local_datetime(date_from, datetime.time.min))
-    if date_to:
+    if date_to and date_to < datetime.date.max:
         next_day = date_to + datetime.timedelta(days=1)
         sessions = sessions.filter(starts_at__lt=local_datetime(next_day, datetime.time.min))
     if venue_ids:
@@ -87,6 +99,29 @@ def session_roster(session: Session, *, include_cancelled: bool = False) -> Quer
     if not include_cancelled:
         bookings = bookings.exclude(status=BookingStatus.CANCELLED)
     return bookings.annotate(roster_rank=_ROSTER_RANK).order_by("roster_rank", "created_at", "pk")
+
+
+def with_companions(bookings: Sequence[Booking], *, complete: bool = True) -> None:
+    """Set `together_with` on each booking: the others of its group (booked together) still on
+    the roster, residents loaded, for a line such as 「ご一緒: 山田 花子様」. With `complete`
+    the list holds the whole roster and no query is made; else (a search) the members missing
+    from it are read in one query."""
+    groups: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        if booking.group_id is not None:
+            groups.setdefault(booking.group_id, []).append(booking)
+    if groups and not complete:
+        listed = {b.pk for b in bookings}
+        for other in (
+            Booking.objects.filter(group_id__in=groups, status__in=ACTIVE_STATUSES)
+            .exclude(pk__in=listed)
+            .select_related("resident")
+            .order_by("pk")
+        ):
+            groups.setdefault(other.group_id or 0, []).append(other)
+    for booking in bookings:
+        members = groups.get(booking.group_id, []) if booking.group_id is not None else []
+        booking.together_with = [m for m in members if m.pk != booking.pk]
 
 
 def session_contacts(session: Session) -> QuerySet[Booking]:
@@ -231,10 +266,64 @@ def series_bookings_of(booking: Booking) -> list[Booking]:
     )
 
 
+def entries(bookings: Iterable[Booking]) -> list[Booking]:
+    """The bookings as the lines of a list where people booked together are one line: a booking
+    made alone is its own line; a group is the line of its first booking here, placed where
+    that booking is. Each line gets `party` (its bookings here, in order), `companions` (the
+    party after the first) and `place` (1 + how many bookings come before it). No queries."""
+    lines: list[Booking] = []
+    by_group: dict[int, Booking] = {}
+    for index, booking in enumerate(bookings):
+        line = by_group.get(booking.group_id) if booking.group_id is not None else None
+        if line is not None:
+            line.party.append(booking)
+            line.companions.append(booking)
+            continue
+        booking.party, booking.companions, booking.place = [booking], [], index + 1
+        if booking.group_id is not None:
+            by_group[booking.group_id] = booking
+        lines.append(booking)
+    return lines
+
+
+def group_bookings_of(booking: Booking) -> list[Booking]:
+    """The bookings made together with this one (its group), residents loaded, in booking
+    order; [] for a booking made alone (1 query, none when alone)."""
+    if booking.group_id is None:
+        return []
+    return list(
+        Booking.objects.filter(group_id=booking.group_id).select_related("resident").order_by("pk")
+    )
+
+
+def offered_together(booking: Booking) -> int:
+    """How many people an open offer on this booking is for: its group's members holding it,
+    or 1 (1 query for a group's offer, none otherwise)."""
+    if booking.group_id is None or booking.status != BookingStatus.OFFERED:
+        return 1
+    return Booking.objects.filter(group_id=booking.group_id, status=BookingStatus.OFFERED).count()
+
+
 def open_offers() -> QuerySet[Booking]:
     """Seats offered to waitlisted residents and not yet answered, soonest expiry first."""
     return (
         Booking.objects.filter(status=BookingStatus.OFFERED)
         .select_related("resident", "session__course", "session__venue")
         .order_by("offer_expires_at", "pk")
+    )
+
+
+def bookings_of_resident(resident_id: int) -> list[Booking]:
+    """Every booking a resident has or had, oldest session first, each with its history
+    (events, oldest first), session, course and venue: for a disclosure. Three queries."""
+    return list(
+        Booking.objects.filter(resident_id=resident_id)
+        .select_related("session__course", "session__venue")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=BookingEvent.objects.select_related("actor").order_by("at", "pk"),
+            )
+        )
+        .order_by("session__starts_at", "pk")
     )

@@ -1,3 +1,6 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.forms.renderers import TemplatesSetting
 
 
@@ -6,3 +9,44 @@ class TsunaguFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/div.html"
     field_template_name = "forms/field.html"
+
+
+# Record ids are positive 64-bit numbers (BigAutoField).
+RECORD_ID_MAX = 2**63 - 1
+
+
+def record_id(value: object) -> int | None:
+    """A record id read from a request, or None when it cannot be one: not a number, or beyond
+    what the database holds (a list of such ids in `pk__in` would answer 500)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if 0 < number <= RECORD_ID_MAX else None
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, with one hole closed: a number beyond the key column's range (a forged or
+    fuzzed "99999…") is an invalid choice like any unknown id. Django's own check leaves it to
+    the database, where `pk__in` raises (SQLite: OverflowError, PostgreSQL: DataError): a 500.
+    Use this instead of forms.ModelMultipleChoiceField in every form."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        meta = self.queryset.model._meta
+        field = meta.pk if key == "pk" else meta.get_field(key)
+        if isinstance(field, models.IntegerField):
+            connection = connections[self.queryset.db]
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            for pk in value:
+                try:
+                    number = int(str(pk).strip())
+                except ValueError:
+                    continue  # Django's own check refuses it
+                if (low is not None and number < low) or (high is not None and number > high):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

@@ -46,6 +46,7 @@ from classes.scheduling import (
     series_create,
     series_dates,
 )
+from demo import consultations as demo_consultations
 from demo import notifications as demo_notifications
 from demo import reports as demo_reports
 from demo import surveys as demo_surveys
@@ -142,6 +143,7 @@ VENUES = {
 # The venue whose presence means the demo data is loaded.
 MARKER_VENUE = VENUES["central"]["name"]
 STAFFED_VENUES = ("central", "daiodani")
+HYUGA_CODE = "452068"  # 全国地方公共団体コード of 日向市
 
 PARTNERS = [
     ("carrier", "つながるモバイル 日向店", Partner.Kind.CARRIER, "店長 森 和人", "0982-50-1234"),
@@ -240,7 +242,7 @@ def planning_window(today):
 
 # Each later app seeds its own part of the demo city, after the sessions and bookings exist.
 # Each `seed` is idempotent on its own and returns True when it created something.
-AREAS = (demo_volunteers, demo_surveys, demo_reports, demo_notifications)
+AREAS = (demo_volunteers, demo_consultations, demo_surveys, demo_reports, demo_notifications)
 
 
 def seed_demo(*, small=False, seed=RANDOM_SEED):
@@ -251,6 +253,7 @@ def seed_demo(*, small=False, seed=RANDOM_SEED):
             _Builder(users, small=small, seed=seed, now=timezone.now()).build()
             created = True
         ensure_practice_session(users["venue"], users["desk"], seed=seed)
+        demo_consultations.ensure_help_day(users, seed=seed)
     for area in AREAS:
         with transaction.atomic():
             created |= bool(area.seed(users=users, small=small, seed=seed))
@@ -380,7 +383,11 @@ class _Builder:
     # --- places and programme ----------------------------------------------------------
 
     def _venues(self):
-        venues = {key: Venue.objects.create(**fields) for key, fields in VENUES.items()}
+        # Every demo venue is in 日向市, whose KPI plan (demo/reports.py) counts them.
+        venues = {
+            key: Venue.objects.create(municipality_code=HYUGA_CODE, **fields)
+            for key, fields in VENUES.items()
+        }
         for key in STAFFED_VENUES:
             venues[key].staff.add(self.users["venue"])
         return venues
@@ -467,7 +474,7 @@ class _Builder:
                     user=planner,
                 )
         Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__lte=self.now).update(
-            status=SessionStatus.HELD
+            status=SessionStatus.HELD, rollup_pending=True
         )
 
     # --- people ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.access import Role as AccessRole
 from classes.models import Category, Course, Session, SessionStatus, Venue
 from classes.scheduling import local_datetime
+from demo import consultations as demo_consultations
 from demo.names import DISTRICTS, FAMILY_NAMES, FEMALE_GIVEN_YOUNGER, MALE_GIVEN_YOUNGER
 from demo.people import mobile_number
 from volunteers import matching
@@ -67,6 +68,8 @@ def seed(*, users, small, seed):
     _shift_needs(today)
     _upcoming(rng, me, today)
     _history(rng, me, today)
+    # Today's help day (demo.consultations), so the demo volunteer can record a consultation.
+    demo_consultations.help_day_shifts(me, users)
     return True
 
 

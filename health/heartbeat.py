@@ -7,9 +7,13 @@ proves the cluster works, so a tiny scheduled task records when it was last carr
 """
 
 import datetime
+import os
+import secrets
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -37,6 +41,20 @@ def heartbeat_age(
     return (now - reference).total_seconds()
 
 
+def cache_answers() -> bool:
+    """The shared cache (rate limits live there) stores and gives back a value.
+
+    Each worker thread writes a key of its own, so two checks at once never read each other's
+    value; the keys are few (one per thread) and expire after a minute."""
+    key = f"health:{os.getpid()}:{threading.get_ident()}"
+    value = secrets.token_hex(8)
+    try:
+        cache.set(key, value, timeout=60)
+        return bool(cache.get(key) == value)
+    except Exception:  # any backend's error (Redis down, the cache table gone): unreachable
+        return False
+
+
 @dataclass(frozen=True)
 class Health:
     """What the health check answers."""
@@ -45,6 +63,7 @@ class Health:
     last_beat: datetime.datetime | None
     age_seconds: float | None
     stale_after_seconds: int
+    cache: bool = True
 
     @property
     def tasks(self) -> str:
@@ -56,12 +75,13 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        return self.database and self.tasks == "ok"
+        return self.database and self.cache and self.tasks == "ok"
 
     def as_json(self) -> dict:
         return {
             "status": "ok" if self.ok else "failing",
             "database": "ok" if self.database else "unreachable",
+            "cache": "ok" if self.cache else "unreachable",
             "tasks": self.tasks,
             "heartbeat_age_seconds": None if self.age_seconds is None else int(self.age_seconds),
             "stale_after_seconds": self.stale_after_seconds,
@@ -69,12 +89,14 @@ class Health:
 
 
 def health_now(*, now: datetime.datetime | None = None) -> Health:
-    """The database answers and the cluster's heartbeat is fresh? One query."""
+    """The database answers, the shared cache answers and the cluster's heartbeat is fresh?
+    One query, and a write and a read of the cache."""
     now = now or timezone.now()
     stale_after = settings.HEARTBEAT_STALE_SECONDS
+    cache_ok = cache_answers()
     try:
         last = heartbeat_last()
     except DatabaseError:
-        return Health(False, None, None, stale_after)
+        return Health(False, None, None, stale_after, cache_ok)
     age = None if last is None else max(0.0, (now - last).total_seconds())
-    return Health(True, last, age, stale_after)
+    return Health(True, last, age, stale_after, cache_ok)

@@ -126,6 +126,15 @@ class Message(models.Model):
         return f"{self.channel} {self.purpose} {self.status} #{self.pk}"
 
     @property
+    def text_shown(self) -> str:
+        """The text as staff pages show it: secrets the sender named in `about["conceal"]` (a
+        one-time code) are blanked, so reading the log never gives a stranger's code."""
+        text = self.text
+        for secret in self.about.get("conceal", ()):
+            text = text.replace(secret, "●" * len(secret))
+        return text
+
+    @property
     def error_display(self) -> str:
         """The error in the reader's words where it is the network's report ("undelivered
         30003"); the provider's own error text otherwise (staff may pass it on)."""
@@ -319,6 +328,9 @@ class Call(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The other open calls to the same number on the list (notifications.queries.call_list).
+    same_number: list["Call"]
 
     class Meta:
         verbose_name = _("call")

@@ -31,6 +31,8 @@ def messages_filtered(
         messages = messages.filter(channel=channel)
     if purpose:
         messages = messages.filter(purpose=purpose)
+    if day and not datetime.date.min < day < datetime.date.max:
+        return messages.none()  # no message is from the calendar's edges (not datetimes)
     if day:
         start = datetime.datetime.combine(
             day, datetime.time(), tzinfo=timezone.get_current_timezone()
@@ -53,18 +55,34 @@ def resident_messages(resident_id: int, limit: int = RESIDENT_MESSAGES_LIMIT) ->
 
 def call_list(day: datetime.date | None = None) -> list[Call]:
     """Today's calls and older ones still open, with their logged outcomes (2 queries). Calls
-    no longer needed are not on it."""
+    no longer needed are not on it.
+
+    Calls to one number come one after another (where the first of them is), and each open
+    call carries `same_number`: the other open calls to its number (a couple sharing a home
+    phone gets a card each, and the caller can say both in one call)."""
     day = day or timezone.localdate()
     calls = Call.objects.filter(day__lte=day, status__in=OPEN_CALL_STATUSES) | Call.objects.filter(
         day=day
     ).exclude(status=CallStatus.NOT_NEEDED)
-    return list(
+    found = list(
         calls.distinct()
         .order_by("day", "pk")
         .prefetch_related(
             Prefetch("outcomes", queryset=CallOutcome.objects.select_related("by").order_by("at"))
         )
     )
+    by_number: dict[str, list[Call]] = {}
+    for call in found:
+        # A call with no number on record is alone: "" is nobody's number.
+        by_number.setdefault(call.phone or f"#{call.pk}", []).append(call)
+    for calls_to_one_number in by_number.values():
+        for call in calls_to_one_number:
+            call.same_number = [
+                other
+                for other in calls_to_one_number
+                if other is not call and other.status in OPEN_CALL_STATUSES
+            ]
+    return [call for calls_to_one_number in by_number.values() for call in calls_to_one_number]
 
 
 def sending_pause() -> SendingPause | None:
@@ -82,4 +100,22 @@ def open_calls_about(booking_id: int) -> list[tuple[int, str]]:
         Call.objects.filter(booking_id=booking_id, status__in=OPEN_CALL_STATUSES).values_list(
             "pk", "purpose"
         )
+    )
+
+
+def messages_of_resident(resident_id: int) -> list[Message]:
+    """Every message about a resident, oldest first, with its history: for a disclosure."""
+    return list(
+        Message.objects.filter(resident_id=resident_id)
+        .prefetch_related("events")
+        .order_by("created_at", "pk")
+    )
+
+
+def calls_of_resident(resident_id: int) -> list[Call]:
+    """Every call-list line about a resident, oldest first, with its outcomes."""
+    return list(
+        Call.objects.filter(resident_id=resident_id)
+        .prefetch_related("outcomes")
+        .order_by("day", "pk")
     )

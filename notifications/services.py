@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 STOP_WORDS = {"停止", "ストップ", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"開始", "START", "UNSTOP"}
 WAITS = gettext_noop("waits until %(time)s (quiet hours)")
+WITHDRAWN = gettext_noop("not sent: %(why)s")
 WORKER_STOPPED = gettext_noop("the worker sending it stopped: asking the provider")
 # How far back the provider's records are searched for a message a dead worker handed over.
 FIND_SENT_MARGIN = datetime.timedelta(minutes=2)
@@ -886,3 +887,61 @@ def calls_withdraw(
             ]
         )
     return len(open_ids)
+
+
+def messages_withdraw(
+    *, keys: Iterable[str], why: str, now: datetime.datetime | None = None
+) -> int:
+    """Stop messages that have not gone yet because what they say no longer holds (the purpose's
+    app decides: a confirmation for a booking cancelled before it went out). Messages already
+    on their way are left alone. Returns how many were stopped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        queued = list(
+            Message.objects.select_for_update()
+            .filter(key__in=list(keys), status=Status.QUEUED)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=queued).update(status=Status.CANCELLED, updated_at=now)
+        for message_id in queued:
+            _event(message_id, Status.CANCELLED, note(WITHDRAWN, why=why))
+    return len(queued)
+
+
+# What an erased person's messages and calls read afterwards.
+ERASED_TEXT = "（消去済み）"
+
+
+def resident_contacts_erase(
+    *, resident_id: int, why: str, now: datetime.datetime | None = None
+) -> tuple[int, int]:
+    """A resident's personal data is erased: messages not yet sent are withdrawn and open
+    calls taken off the list (through messages_withdraw / calls_withdraw), then every message
+    and call about them loses its number, text and name for good; statuses stay. Returns
+    (messages withdrawn, calls withdrawn)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        keys = Message.objects.filter(resident_id=resident_id, status=Status.QUEUED).values_list(
+            "key", flat=True
+        )
+        withdrawn = messages_withdraw(keys=list(keys), why=why, now=now)
+        call_ids = Call.objects.filter(
+            resident_id=resident_id, status__in=OPEN_CALL_STATUSES
+        ).values_list("pk", flat=True)
+        calls = calls_withdraw(call_ids=list(call_ids), why=why, now=now)
+        Message.objects.filter(resident_id=resident_id).update(
+            to="", text=ERASED_TEXT, updated_at=now
+        )
+        Call.objects.filter(resident_id=resident_id).update(
+            who=ERASED_TEXT, phone="", script=ERASED_TEXT, updated_at=now
+        )
+    return withdrawn, calls
+
+
+def messages_assign_resident(*, keys: Iterable[str], resident_id: int) -> int:
+    """Name the resident messages were about once the sender knows who it was (a one-time code
+    sent before the booking found or registered the person), so that a disclosure lists them
+    and an erasure clears them. Messages already naming someone are left alone."""
+    return Message.objects.filter(key__in=list(keys), resident_id__isnull=True).update(
+        resident_id=resident_id, updated_at=timezone.now()
+    )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, require
+from audit.recording import record_search, record_view
 from notifications import hooks, queries, services
 from notifications.forms import CallOutcomeForm, MessageFilterForm
 from notifications.models import OPEN_CALL_STATUSES
@@ -25,6 +26,8 @@ def message_list(request):
     page = Paginator(queries.messages_filtered(**form.filters()), MESSAGES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    # The texts name their residents: the page is a list of residents' data.
+    record_search(request, "message list", [m.resident_id for m in page if m.resident_id])
     return render(
         request,
         "notifications/message_list.html",
@@ -49,6 +52,8 @@ def message_detail(request, pk):
         if message.resident_id
         else []
     )
+    if message.resident_id:
+        record_view(request, "message page", [message.resident_id])
     return render(
         request,
         "notifications/message_detail.html",
@@ -90,6 +95,7 @@ def sending_resume(request):
 def resident_messages(request, resident_id):
     """The resident page loads it into itself (htmx); without JavaScript, a page of its own."""
     template = "_resident_messages.html" if request.htmx else "resident_messages.html"
+    record_view(request, "resident messages", [resident_id])
     return render(
         request,
         f"notifications/{template}",
@@ -100,6 +106,8 @@ def resident_messages(request, resident_id):
 @require(Perm.CALLS_MAKE)
 def call_list(request):
     calls = queries.call_list()
+    # Names and phone numbers to call: recorded like a list of residents.
+    record_view(request, "call list", [c.resident_id for c in calls if c.resident_id])
     return render(
         request,
         "notifications/call_list.html",

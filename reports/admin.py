@@ -31,7 +31,7 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_filter = ["metric", "plan"]
     search_fields = ["name", "plan__name", "plan__municipality"]
     list_select_related = ["plan"]
-    filter_horizontal = ["venues", "partners"]
+    filter_horizontal = ["venues", "partners", "topics"]
     inlines = [TargetInline]
 
 

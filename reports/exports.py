@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -48,12 +49,14 @@ def _number(value):
 
 
 def indicator_table(dash):
-    """(headers, rows) of the indicators: one row each, numbers as numbers."""
+    """(headers, rows) of the indicators: one row each, numbers as numbers; the 当年度 and
+    the 累計 figures side by side, each header naming its period."""
     headers = [
         _("Indicator"),
         _("Metric"),
-        _("Actual"),
-        _("Target"),
+        _("In-year (%(fy)s)") % {"fy": dash.fiscal_year_label},
+        _("Cumulative (since %(fy)s)") % {"fy": dash.plan_start_label},
+        _("Target (cumulative)"),
         _("Target date"),
         _("Progress (%)"),
         _("Pace today"),
@@ -66,6 +69,7 @@ def indicator_table(dash):
             [
                 row.indicator.name,
                 str(Metric(row.indicator.metric).label),
+                _number(row.in_year),
                 _number(p.actual),
                 _number(p.target.value) if p.target else None,
                 p.target.target_date if p.target else None,
@@ -78,10 +82,13 @@ def indicator_table(dash):
 
 
 def monthly_table(dash):
-    """(headers, rows): one row per month, an actual and a pace column per indicator."""
+    """(headers, rows): one row per month, an actual and a pace column per indicator; counts
+    are cumulative from the plan's start (the header says so), rates each month's own."""
     headers = [_("Month")]
     for row in dash.rows:
-        headers += [row.indicator.name, _("%(name)s (pace)") % {"name": row.indicator.name}]
+        name = row.indicator.name
+        actual = _("%(name)s (cumulative)") % {"name": name} if row.cumulative else name
+        headers += [actual, _("%(name)s (pace)") % {"name": name}]
     rows = []
     for index, month in enumerate(dash.months):
         line = [f"{month.year}年{month.month}月"]
@@ -125,15 +132,38 @@ def to_csv(dash):
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
+def programme_csv(report) -> bytes:
+    """The national programme's figures (reports.programme) as CSV: a title line, then one
+    table per grouping (fiscal year, month, venue, partner), each headed by its columns."""
+    from reports.programme import report_cells, report_headers
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    title = f"{report.plan.municipality} {report.plan.name} {report.fiscal_year_label}"
+    as_of = _("Figures as of %(date)s") % {"date": wareki_date(report.as_of)}
+    writer.writerow([title, str(_("National programme report")), as_of])
+    writer.writerow([])
+    for grouping, rows in report.tables():
+        writer.writerow([grouping, *report_headers()])
+        for row in rows:
+            writer.writerow([row.label, *(_csv_cell(_number(v)) for v in report_cells(row))])
+        writer.writerow([])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def programme_filename(plan: Plan, fy: int) -> str:
+    return f"programme-plan{plan.pk}-fy{fy}.csv"
+
+
 # --- xlsx -----------------------------------------------------------------------------------
 
-_WIDTHS = {0: 34, 1: 26, 4: 14, 7: 12}
+_WIDTHS = {0: 34, 1: 26, 2: 20, 3: 20, 5: 14, 8: 12}
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0"
 DATE_FORMAT = "yyyy/mm/dd"
 
 
-def _sheet(book, title, heading, headers, rows, *, first=False):
+def xlsx_sheet(book, title, heading, headers, rows, *, first=False):
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -150,7 +180,7 @@ def _sheet(book, title, heading, headers, rows, *, first=False):
         for cell in row:
             if isinstance(cell.value, datetime.date):
                 cell.number_format = DATE_FORMAT
-            elif isinstance(cell.value, float):
+            elif isinstance(cell.value, (float, Decimal)):
                 cell.number_format = DECIMAL_FORMAT
             elif isinstance(cell.value, int):
                 cell.number_format = INTEGER_FORMAT
@@ -166,8 +196,8 @@ def to_xlsx(dash):
 
     book = Workbook()
     heading = f"{_title(dash)}（{_as_of_text(dash)}）"
-    _sheet(book, _("Indicators"), heading, *indicator_table(dash), first=True)
-    _sheet(book, _("By month"), heading, *monthly_table(dash))
+    xlsx_sheet(book, _("Indicators"), heading, *indicator_table(dash), first=True)
+    xlsx_sheet(book, _("By month"), heading, *monthly_table(dash))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -198,9 +228,23 @@ class SvgChart:
     title: str
 
 
+def _axis_step(largest: Decimal) -> Decimal:
+    """A round step (1, 2 or 5 times a power of ten, at least 1) that reaches `largest` in at
+    most five steps: axes read 0/10/20/30/40/50, never 0/11/22/34/45."""
+    power = Decimal(1)
+    while True:
+        for factor in (1, 2, 5):
+            if power * factor * 5 >= largest:
+                return power * factor
+        power *= 10
+
+
 def svg_chart(row, months):
     values = [v for p in row.series for v in (p.actual, p.pace) if v is not None]
-    top_value = max([Decimal(v) for v in values] + [Decimal(1)])
+    largest = max([Decimal(v) for v in values] + [Decimal(1)])
+    step_value = _axis_step(largest)
+    steps = math.ceil(largest / step_value)  # the axis ends on a round number
+    top_value = step_value * steps
     plot_w = CHART_WIDTH - CHART_LEFT - 10
     plot_h = CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
     step = plot_w / max(len(months) - 1, 1)
@@ -215,7 +259,7 @@ def svg_chart(row, months):
             if getattr(p, attr) is not None
         )
 
-    ticks = [(y_of(top_value * k / 4), f"{float(top_value * k / 4):,.0f}") for k in range(5)]
+    ticks = [(y_of(step_value * k), f"{step_value * k:,.0f}") for k in range(steps + 1)]
     return SvgChart(
         width=CHART_WIDTH,
         height=CHART_HEIGHT,

@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 TOKYO = ZoneInfo("Asia/Tokyo")
 UTC = datetime.UTC
 
-# Era of a fiscal year by the calendar year it starts in. FY2019 began under 平成 (April) but
-# reports call it 令和元年度, as the cities' own plans do.
+# Era of a fiscal year by the calendar year it starts in. 令和 began on 2019-05-01, so FY2019
+# (2019-04-01 – 2020-03-31) opened under 平成; reports call the whole year 令和元年度, as the
+# cities' own plans and the national government's budgets do, never 平成31年度. Every 年度 label
+# on a page or in a file comes from `fiscal_year_label` / `fiscal_year_span_label` (templates:
+# the `fiscal_year` and `fiscal_years` filters of reports/templatetags/wareki.py).
 _ERAS = [("令和", 2019), ("平成", 1989), ("昭和", 1926)]
 
 
@@ -45,6 +48,18 @@ def wareki_fiscal_label(fy: int) -> str:
             number = fy - first_year + 1
             return f"{name}{'元' if number == 1 else number}年度"
     raise ValueError(f"no era for fiscal year {fy}")
+
+
+def fiscal_year_label(fy: int) -> str:
+    """A fiscal year as reports show it: 2025 -> 令和7年度（2025年度）."""
+    return f"{wareki_fiscal_label(fy)}（{fy}年度）"
+
+
+def fiscal_year_span_label(first: int, last: int) -> str:
+    """A range of fiscal years: (2025, 2027) -> 令和7年度〜令和9年度; one year alone as itself."""
+    if first == last:
+        return fiscal_year_label(first)
+    return f"{wareki_fiscal_label(first)}〜{wareki_fiscal_label(last)}（{first}〜{last}年度）"
 
 
 def wareki_date(day: datetime.date) -> str:

@@ -4,18 +4,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Category, Partner, Venue
-from reports.fiscal import wareki_fiscal_label
-from reports.models import ExportFormat, Indicator, Plan, Target
+from config.forms import ModelMultipleChoiceField
+from consultations.models import Topic
+from reports.fiscal import fiscal_year_label
+from reports.models import CONSULTATION_METRICS, ExportFormat, Indicator, Plan, Target
 
 FIRST_FISCAL_YEAR = 2015
 LAST_FISCAL_YEAR = 2040
 
 
 def _fy_choices():
-    return [
-        (fy, f"{wareki_fiscal_label(fy)}（{fy}）")
-        for fy in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1)
-    ]
+    return [(fy, fiscal_year_label(fy)) for fy in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1)]
 
 
 class PlanForm(forms.ModelForm):
@@ -24,7 +23,7 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = Plan
-        fields = ["name", "municipality", "municipality_code", "start_fy", "end_fy"]
+        fields = ["name", "municipality", "municipality_code", "contact", "start_fy", "end_fy"]
 
 
 class IndicatorForm(forms.ModelForm):
@@ -35,14 +34,14 @@ class IndicatorForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to count every category."),
     )
-    venues = forms.ModelMultipleChoiceField(
+    venues = ModelMultipleChoiceField(
         label=_("venues"),
         queryset=Venue.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to count every venue."),
     )
-    partners = forms.ModelMultipleChoiceField(
+    partners = ModelMultipleChoiceField(
         label=_("partner organisations"),
         queryset=Partner.objects.order_by("name"),
         required=False,
@@ -50,9 +49,37 @@ class IndicatorForm(forms.ModelForm):
         help_text=_("Leave empty to count every partner."),
     )
 
+    topics = ModelMultipleChoiceField(
+        label=_("consultation topics"),
+        queryset=Topic.objects.order_by("position", "pk"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For the consultation metrics only. Leave empty to count every topic."),
+    )
+
     class Meta:
         model = Indicator
-        fields = ["name", "metric", "categories", "venues", "partners", "order"]
+        fields = ["name", "metric", "categories", "venues", "partners", "topics", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The plan counts only its municipality's venues: offer no other.
+        plan = self.instance.plan
+        self.fields["venues"].queryset = Venue.objects.filter(
+            municipality_code=plan.municipality_code
+        ).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("topics") and cleaned.get("metric") not in CONSULTATION_METRICS:
+            self.add_error(
+                "topics",
+                _(
+                    "Topics can be chosen only for the consultation metrics; clear them or "
+                    "choose a consultation metric."
+                ),
+            )
+        return cleaned
 
 
 class DateInput(forms.DateInput):

@@ -4,13 +4,20 @@ Every metric is a database aggregate over one source queryset: `metric_value` fo
 [start, end) and a `MetricFilter`, `metric_breakdown` for the same grouped by one dimension in
 a single query. `indicator_progress` and `plan_dashboard` put targets and pace next to them.
 
-- attendances (延べ参加者数): check-ins with result ok, not undone, `at` in the period.
+An attendance is dated by its session's start, not by the moment of the scan: the session's
+date decides (attendance/checkin.py "When a ticket counts"), so a resident scanned at 00:05 on
+1 April for a session of 31 March counts in March and in the fiscal year that ends then, with
+the session itself (開催回数).
+
+- attendances (延べ参加者数): check-ins with result ok, not undone, whose session starts in the
+  period.
 - unique_participants (実参加者数): distinct residents among those attendances.
 - cumulative_unique (累計実参加者数): distinct residents over the whole span asked for (the plan's
   start to the date) — never a sum of yearly uniques. By month or fiscal year it is a running
   total: each resident counts from the bucket of their first attendance in the span.
 - new_participants: residents whose first attendance ever (any course) falls in the period;
   the first attendance itself must match the filter, so every resident is new exactly once.
+  "First" orders attendances by their session's start, then by check-in id.
 - sessions_held (開催回数): sessions with status held whose `starts_at` is in the period.
 - bookings: seat-holding bookings (booked, offered, attended, no-show) of sessions starting in
   the period; no_show_rate: no_show / (attended + no_show) of those, in %.
@@ -19,6 +26,8 @@ a single query. `indicator_progress` and `plan_dashboard` put targets and pace n
   checked in), dated by the session's start; volunteer_hours: their hours, check-in to
   check-out, or the session's planned length when not checked out (as `Assignment.hours`),
   summed in the database.
+- consultations (相談件数): help sessions recorded (consultations.ConsultationRecord), dated by
+  their session's start; consultations_resolved: of them, those marked 解決.
 - satisfaction: surveys' `satisfaction_share` (respondents answering 4 or 5 of 5 on a
   satisfaction question), in %; it breaks down by venue and month only.
 """
@@ -31,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Case,
@@ -40,6 +50,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -53,6 +64,8 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from attendance.models import CheckIn
 from classes.models import SEAT_STATUSES, Booking, BookingStatus, Session, SessionStatus
+from consultations.models import Resolution
+from consultations.queries import records_about, records_between
 from reports.fiscal import fiscal_year_range_utc, tokyo_midnight_utc
 from reports.models import Indicator, Metric, Plan, Target
 from residents.models import AGE_BANDS
@@ -78,24 +91,39 @@ _PERSON_BREAKDOWNS = ("age_band", "gender", "district", "smartphone")
 
 @dataclass(frozen=True)
 class MetricFilter:
-    """Which sessions count: course categories, venue ids, partner ids; empty means all."""
+    """Which sessions count: course categories, venue ids, partner ids; empty means all. And
+    always, for a plan's figures, the plan's municipality: sessions at venues with the plan's
+    local government code (None only where no plan is involved)."""
 
     categories: tuple[str, ...] = ()
     venue_ids: tuple[int, ...] = ()
     partner_ids: tuple[int, ...] = ()
+    municipality_code: str | None = None
+    # Consultation metrics: records about any of these topics (sessions are not filtered by it).
+    topic_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def for_plan(cls, plan: Plan) -> MetricFilter:
+        """Everything of the plan's municipality."""
+        return cls(municipality_code=plan.municipality_code)
 
     @classmethod
     def for_indicator(cls, indicator: Indicator) -> MetricFilter:
-        """The indicator's filter; reads venues and partners through prefetched rows if any."""
+        """The indicator's filter within its plan's municipality; reads venues, partners and
+        topics through prefetched rows if any (and the plan through select_related)."""
         return cls(
             categories=tuple(indicator.categories or ()),
             venue_ids=tuple(v.pk for v in indicator.venues.all()),
             partner_ids=tuple(p.pk for p in indicator.partners.all()),
+            municipality_code=indicator.plan.municipality_code,
+            topic_ids=tuple(t.pk for t in indicator.topics.all()),
         )
 
     def q(self, session_path):
         """The filter as a Q on the session reached by `session_path` ("" or "session__")."""
         q = Q()
+        if self.municipality_code is not None:
+            q &= Q(**{f"{session_path}venue__municipality_code": self.municipality_code})
         if self.categories:
             q &= Q(**{f"{session_path}course__category__in": self.categories})
         if self.venue_ids:
@@ -115,10 +143,12 @@ def _attendances():
 
 
 def _first_attendance(source, *, earlier_filter=None):
-    """Keep the check-ins that are their resident's first among `source` + `earlier_filter`."""
+    """Keep the check-ins that are their resident's first among `source` + `earlier_filter`,
+    ordered by their session's start, then id."""
+    starts = OuterRef("session__starts_at")
     earlier = _attendances().filter(
         earlier_filter or Q(),
-        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")),
+        Q(session__starts_at__lt=starts) | Q(session__starts_at=starts, pk__lt=OuterRef("pk")),
         resident=OuterRef("resident"),
     )
     return source.filter(~Exists(earlier))
@@ -146,23 +176,39 @@ def _percent(part, whole):
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def _attendance_rows(start, end, flt):
-    return _attendances().filter(flt.q("session__"), at__gte=start, at__lt=end)
+# A check-in is accepted only from 00:00 of its session's day until that day's end or the
+# session's end plus CHECKIN_GRACE_MINUTES (attendance/checkin.py "When a ticket counts"), so
+# the attendances of sessions starting in [start, end) were all scanned in [start, end + grace).
+# Bounding `at` by that (and a day's margin either side) changes no number and lets the
+# database range-scan the check-ins by time instead of joining every one to its session.
+_SCAN_MARGIN = datetime.timedelta(days=1)
+
+
+def attendance_rows(start, end, flt):
+    grace = datetime.timedelta(minutes=settings.CHECKIN_GRACE_MINUTES)
+    return _attendances().filter(
+        flt.q("session__"),
+        at__gte=start - _SCAN_MARGIN,
+        at__lt=end + grace + _SCAN_MARGIN,
+        session__starts_at__gte=start,
+        session__starts_at__lt=end,
+    )
 
 
 def _cumulative_rows(start, end, flt):
     # The first attendance in the span (NOT EXISTS an earlier one), for databases without a
     # bucket expression in _first_in_span_counts.
     return _first_attendance(
-        _attendance_rows(start, end, flt), earlier_filter=Q(flt.q("session__"), at__gte=start)
+        attendance_rows(start, end, flt),
+        earlier_filter=Q(flt.q("session__"), session__starts_at__gte=start),
     )
 
 
 def _new_rows(start, end, flt):
-    return _first_attendance(_attendance_rows(start, end, flt))
+    return _first_attendance(attendance_rows(start, end, flt))
 
 
-def _session_rows(start, end, flt):
+def session_rows(start, end, flt):
     return Session.objects.filter(
         flt.q(""), status=SessionStatus.HELD, starts_at__gte=start, starts_at__lt=end
     )
@@ -185,7 +231,7 @@ def _seat_rows(start, end, flt):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return _session_rows(start, end, flt).annotate(
+    return session_rows(start, end, flt).annotate(
         taken=Coalesce(Subquery(taken, output_field=IntegerField()), 0)
     )
 
@@ -194,6 +240,14 @@ def _shift_rows(start, end, flt):
     return Assignment.objects.worked().filter(
         flt.q("session__"), session__starts_at__gte=start, session__starts_at__lt=end
     )
+
+
+def _consultation_rows(start, end, flt):
+    rows = records_between(start, end).filter(flt.q("booking__session__"))
+    if flt.topic_ids:
+        # A subquery, not a join: a record about two of the topics still counts once.
+        rows = rows.filter(pk__in=records_about(flt.topic_ids))
+    return rows
 
 
 def _shift_duration():
@@ -219,29 +273,39 @@ def _hours(row):
 
 _SPECS = {
     Metric.ATTENDANCES: _Spec(
-        _attendance_rows, "at", "session__", "resident__", lambda: {"n": Count("pk")}, _count
+        attendance_rows,
+        "session__starts_at",
+        "session__",
+        "resident__",
+        lambda: {"n": Count("pk")},
+        _count,
     ),
     Metric.UNIQUE_PARTICIPANTS: _Spec(
-        _attendance_rows,
-        "at",
+        attendance_rows,
+        "session__starts_at",
         "session__",
         "resident__",
         lambda: {"n": Count("resident", distinct=True)},
         _count,
     ),
     Metric.CUMULATIVE_UNIQUE: _Spec(
-        _attendance_rows,
-        "at",
+        attendance_rows,
+        "session__starts_at",
         "session__",
         "resident__",
         lambda: {"n": Count("resident", distinct=True)},
         _count,
     ),
     Metric.NEW_PARTICIPANTS: _Spec(
-        _new_rows, "at", "session__", "resident__", lambda: {"n": Count("pk")}, _count
+        _new_rows,
+        "session__starts_at",
+        "session__",
+        "resident__",
+        lambda: {"n": Count("pk")},
+        _count,
     ),
     Metric.SESSIONS_HELD: _Spec(
-        _session_rows, "starts_at", "", None, lambda: {"n": Count("pk")}, _count
+        session_rows, "starts_at", "", None, lambda: {"n": Count("pk")}, _count
     ),
     Metric.BOOKINGS: _Spec(
         _booking_rows,
@@ -282,6 +346,22 @@ _SPECS = {
         lambda: {"duration": Sum(_shift_duration())},
         _hours,
     ),
+    Metric.CONSULTATIONS: _Spec(
+        _consultation_rows,
+        "booking__session__starts_at",
+        "booking__session__",
+        "resident__",
+        lambda: {"n": Count("pk")},
+        _count,
+    ),
+    Metric.CONSULTATIONS_RESOLVED: _Spec(
+        _consultation_rows,
+        "booking__session__starts_at",
+        "booking__session__",
+        "resident__",
+        lambda: {"n": Count("pk", filter=Q(resolution=Resolution.RESOLVED))},
+        _count,
+    ),
 }
 # Breakdowns surveys' satisfaction_share gives (its `by`): ours → theirs.
 _SATISFACTION_BY = {"venue": "venue", "month": "month"}
@@ -299,11 +379,19 @@ def _satisfaction(start, end, flt, by=None):
         if flt.partner_ids:
             courses = courses.filter(partner__in=flt.partner_ids)
         courses = courses.values("pk")
+    venues = list(flt.venue_ids) or None
+    if flt.municipality_code is not None:
+        from classes.models import Venue
+
+        scoped = Venue.objects.filter(municipality_code=flt.municipality_code)
+        if venues is not None:
+            scoped = scoped.filter(pk__in=venues)
+        venues = scoped.values("pk")
     result = satisfaction_share(
         start=start.astimezone(TOKYO).date(),
         end=(end - datetime.timedelta(microseconds=1)).astimezone(TOKYO).date(),
         course_ids=courses,
-        venue_ids=list(flt.venue_ids) or None,
+        venue_ids=venues,
         by=_SATISFACTION_BY[by] if by else None,
     )
 
@@ -326,7 +414,13 @@ def _spec(metric):
         raise ValueError(f"unknown metric {metric!r}") from None
 
 
-def metric_value(metric, *, start, end, filter=ALL):  # noqa: A002 - the brief's name
+def metric_value(
+    metric: str,
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    filter: MetricFilter = ALL,  # noqa: A002 - the brief's name
+) -> Any:
     """The metric over [start, end) (aware datetimes) for the filter, in one query."""
     if metric == Metric.SATISFACTION:
         return _satisfaction(start, end, filter)
@@ -388,14 +482,18 @@ _FIRST_BUCKET_SQL = {
 }
 
 
-def _first_in_span_counts(start, end, flt, by):
-    """[(bucket, residents whose first attendance in [start, end) falls in it)], one query.
+def _first_in_span_counts(start, end, flt, by, *, active_since=None):
+    """[(bucket, residents whose first attendance in [start, end) falls in it)], one query;
+    with `active_since`, also how many residents attended on or after it, as
+    ([(bucket, n)], active) — the distinct residents of [active_since, end) from the same scan.
 
-    The attendances grouped by resident with their first time (built by the ORM, so filters
-    stay in one place), then grouped again by the bucket of that first time:
-        SELECT bucket(first_at), COUNT(*) FROM (SELECT resident_id, MIN(at) AS first_at …
-        GROUP BY resident_id) GROUP BY 1
-    Databases without a bucket expression here use the NOT EXISTS form (same numbers).
+    The attendances grouped by resident with their first and last session start (built by the
+    ORM, so filters stay in one place), then grouped again by the bucket of the first:
+        SELECT bucket(first_at), COUNT(*), SUM(last_at >= active_since) FROM (SELECT
+        resident_id, MIN(starts_at) AS first_at, MAX(starts_at) AS last_at … GROUP BY
+        resident_id) GROUP BY 1
+    Databases without a bucket expression here use the NOT EXISTS form (same numbers) and,
+    for `active_since`, a COUNT(DISTINCT) of their own.
     """
     buckets = _FIRST_BUCKET_SQL.get(connection.vendor)
     if buckets is None:
@@ -407,25 +505,55 @@ def _first_in_span_counts(start, end, flt, by):
             .annotate(n=Count("pk"))
             .order_by("key")
         )
-        return [(row["key"], row["n"]) for row in grouped]
+        counts = [(row["key"], row["n"]) for row in grouped]
+        if active_since is None:
+            return counts
+        return counts, metric_value(
+            Metric.UNIQUE_PARTICIPANTS, start=active_since, end=end, filter=flt
+        )
     firsts = (
-        _attendance_rows(start, end, flt)
+        attendance_rows(start, end, flt)
         .order_by()
         .values("resident")
-        .annotate(first_at=Min("at"))
-        .values("first_at")
+        .annotate(first_at=Min("session__starts_at"), last_at=Max("session__starts_at"))
+        .values("first_at", "last_at")
     )
     sql, params = firsts.query.sql_with_params()
     bucket = buckets[by].format(col="firsts.first_at")
+    since = connection.ops.adapt_datetimefield_value(active_since or start)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {bucket} AS bucket, COUNT(*) FROM ({sql}) firsts GROUP BY 1 ORDER BY 1",
-            params,
+            f"SELECT {bucket} AS bucket, COUNT(*),"
+            " SUM(CASE WHEN firsts.last_at >= %s THEN 1 ELSE 0 END)"
+            f" FROM ({sql}) firsts GROUP BY 1 ORDER BY 1",
+            [since, *params],
         )
         rows = cursor.fetchall()
     if by == "month":
-        return [(datetime.date.fromisoformat(key), n) for key, n in rows]
-    return rows
+        counts = [(datetime.date.fromisoformat(key), n) for key, n, _active in rows]
+    else:
+        counts = [(key, n) for key, n, _active in rows]
+    if active_since is None:
+        return counts
+    return counts, sum(active or 0 for *_counts, active in rows)
+
+
+def cumulative_unique_by_month(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    flt: MetricFilter,
+    *,
+    active_since: datetime.datetime,
+) -> tuple[list[tuple[datetime.date, int]], int]:
+    """In one query: the running distinct count of residents by Tokyo month over [start, end)
+    (each counted from the month of their first attendance in the span), and the distinct
+    residents who attended in [active_since, end) — a fiscal year's 実参加者数 beside its 累計."""
+    counts, active = _first_in_span_counts(start, end, flt, "month", active_since=active_since)
+    running, total = [], 0
+    for key, n in counts:
+        total += n
+        running.append((key, total))
+    return running, active
 
 
 def metric_breakdown(
@@ -534,8 +662,8 @@ def progress_of(
 
 
 def plan_dashboard(plan: Plan, *, today: datetime.date) -> list[Progress]:
-    """Every indicator's progress: 4 queries for the plan's rows, then one per indicator."""
+    """Every indicator's progress: 5 queries for the plan's rows, then one per indicator."""
     indicators = plan.indicators.select_related("plan").prefetch_related(
-        "venues", "partners", "targets"
+        "venues", "partners", "topics", "targets"
     )
     return [indicator_progress(indicator, today=today) for indicator in indicators]

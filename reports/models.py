@@ -4,7 +4,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from classes.models import Category, Partner, Venue
+from classes.models import (  # noqa: F401 - the validator is reports.models' in migration 0002
+    Category,
+    Partner,
+    Venue,
+    local_government_check_digit,
+    validate_local_government_code,
+)
 
 
 class Metric(models.TextChoices):
@@ -21,26 +27,20 @@ class Metric(models.TextChoices):
     VOLUNTEER_ATTENDANCES = "volunteer_attendances", _("Volunteer attendances (shifts worked)")
     VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours")
     SATISFACTION = "satisfaction", _("Survey satisfaction (%)")
+    CONSULTATIONS = "consultations", _("Consultations (one-to-one help sessions recorded)")
+    CONSULTATIONS_RESOLVED = "consultations_resolved", _("Consultations resolved")
 
 
-def local_government_check_digit(first_five):
-    """Check digit of a 全国地方公共団体コード: 11 − (Σ digit × weight 6..2 mod 11), last digit."""
-    total = sum(int(d) * w for d, w in zip(first_five, (6, 5, 4, 3, 2), strict=True))
-    return (11 - total % 11) % 10
-
-
-def validate_local_government_code(value):
-    if not (len(value) == 6 and value.isascii() and value.isdigit()):
-        raise ValidationError(_("Enter the 6-digit local government code, e.g. 452068."))
-    if local_government_check_digit(value[:5]) != int(value[5]):
-        raise ValidationError(
-            _("The last digit of %(code)s is not its check digit. Please check the code."),
-            params={"code": value},
-        )
+CONSULTATION_METRICS = (Metric.CONSULTATIONS, Metric.CONSULTATIONS_RESOLVED)
 
 
 class Plan(models.Model):
-    """A municipality's DX plan: the span of fiscal years its targets run over."""
+    """A municipality's DX plan: the span of fiscal years its targets run over.
+
+    A plan owns its municipality's data: it counts and publishes only the sessions held at
+    venues with its `municipality_code` (a plan without a code, only venues without one), so
+    two municipalities' plans in one installation never mix (reports.metrics.MetricFilter).
+    """
 
     name = models.CharField(_("name"), max_length=200)
     municipality = models.CharField(_("municipality"), max_length=100)
@@ -50,6 +50,15 @@ class Plan(models.Model):
         blank=True,
         validators=[validate_local_government_code],
         help_text=_("全国地方公共団体コード, 6 digits with the check digit (日向市: 452068)."),
+    )
+    contact = models.CharField(
+        _("contact for the public"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Published with the open data, e.g. 0982-52-2111（日向市 DX推進課）. "
+            "Empty: the site's CONTACT_PHONE."
+        ),
     )
     start_fy = models.PositiveSmallIntegerField(_("first fiscal year"))
     end_fy = models.PositiveSmallIntegerField(_("last fiscal year"))
@@ -89,7 +98,8 @@ def _validate_categories(value):
 
 
 class Indicator(models.Model):
-    """One number a plan follows: a metric, restricted to some categories, venues, partners."""
+    """One number a plan follows: a metric, restricted to some categories, venues, partners
+    (and, for the consultation metrics, topics)."""
 
     plan = models.ForeignKey(
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="indicators"
@@ -116,6 +126,14 @@ class Indicator(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Leave empty to count every partner."),
+    )
+    # Consultation metrics only: records about any of these topics (e.g. マイナンバーカード).
+    topics = models.ManyToManyField(
+        "consultations.Topic",
+        verbose_name=_("consultation topics"),
+        blank=True,
+        related_name="+",
+        help_text=_("For the consultation metrics only. Leave empty to count every topic."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -208,3 +226,94 @@ class Export(models.Model):
 
     def __str__(self):
         return f"{self.plan} {self.fiscal_year} {self.format}"
+
+
+# --- the rollup of the attendance metrics (reports/rollup.py) ---------------------------------
+
+
+class RollupIndicator(models.Model):
+    """An indicator whose rollup is built, and the definition it was built for: when the
+    indicator's filter or its plan's start or municipality change, the rows no longer count
+    what the indicator says, and the dashboard reads the check-ins until it is built again."""
+
+    indicator = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, primary_key=True, related_name="rollup"
+    )
+    definition = models.JSONField()
+    built_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.indicator} ({self.built_at:%Y-%m-%d %H:%M})"
+
+
+class RollupAttendee(models.Model):
+    """How many times a resident attended sessions of an indicator on one day (the session's
+    Tokyo date), from the plan's first day. What the day counts were derived from, kept so that
+    a change to one resident's check-ins changes the day counts by exactly its difference."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Not a foreign key: a merge moves every row that points at the record merged away, and
+    # this row must instead be derived again from the check-ins the merge moved.
+    resident_id = models.BigIntegerField()
+    day = models.DateField(_("day of the session"))
+    attendances = models.PositiveIntegerField(_("attendances"))
+
+    class Meta:
+        verbose_name = _("attendance count for the KPIs")
+        verbose_name_plural = _("attendance counts for the KPIs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "resident_id", "day"], name="rollup_attendee_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.resident_id} {self.day}: {self.attendances}"
+
+
+class RollupSession(models.Model):
+    """A held session an indicator counts (開催回数), on its Tokyo date: what the day counts of
+    sessions were derived from, as RollupAttendee is for attendances."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    session_id = models.BigIntegerField()
+    day = models.DateField(_("day of the session"))
+
+    class Meta:
+        verbose_name = _("session held, counted for the KPIs")
+        verbose_name_plural = _("sessions held, counted for the KPIs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "session_id"], name="rollup_session_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.session_id} {self.day}"
+
+
+class RollupDay(models.Model):
+    """An indicator's counts on one day: attendances, residents whose first attendance since
+    the plan's start was that day, and residents whose first attendance in that day's fiscal
+    year was that day. Summed over days they give 延べ, 累計実 and 当年度実 for any period."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    attendances = models.PositiveIntegerField(default=0)
+    newcomers = models.PositiveIntegerField(default=0)
+    year_newcomers = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)  # held, for a sessions_held indicator
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "day"], name="rollup_day_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.day}: {self.attendances}/{self.newcomers}"

@@ -2,7 +2,8 @@
 totals with small cells suppressed. Neither holds personal data.
 
 The event list follows the standard's columns and order exactly; columns the programme has no
-data for are written empty. The 全国地方公共団体コード and 地方公共団体名 come from the plan.
+data for are written empty. The 全国地方公共団体コード, 地方公共団体名 and contact come from the
+plan, and both files hold only the plan's municipality's sessions (venues with its code).
 """
 
 import csv
@@ -14,9 +15,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from classes.models import Session, SessionStatus
+from reports import disclosure
 from reports.exports import BOM
 from reports.fiscal import fiscal_year_range_utc
-from reports.metrics import ALL, metric_breakdown
+from reports.metrics import MetricFilter, metric_breakdown
 from reports.models import Metric
 from reports.queries import breakdown_labels
 
@@ -55,9 +57,15 @@ EVENT_COLUMNS = [
     "URL",
     "備考",
 ]
-# Participation cells from 1 to SUPPRESS_BELOW − 1 are not published (秘匿, shown as "x").
-SUPPRESS_BELOW = 5
-SUPPRESSED = "x"
+# Participation cells are protected by reports.disclosure (秘匿, shown as "x"): 1–4 hidden, and
+# more cells hidden so that nothing hidden can be worked out from the totals.
+SUPPRESS_BELOW = disclosure.SUPPRESS_BELOW
+SUPPRESSED = disclosure.SUPPRESSED
+TOTAL_LABEL = "合計"
+NOTE = (
+    "注: 「x」は秘匿（1〜4人のセル、およびそれを差し引きで求められないよう併せて秘匿したセル）。"
+    "0は該当なし。"
+)
 
 
 def _csv_bytes(header, rows):
@@ -68,9 +76,10 @@ def _csv_bytes(header, rows):
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
-def _contact():
-    """(name, phone) from CONTACT_PHONE, written like "0982-52-2111（日向市 DX推進課）"."""
-    text = settings.CONTACT_PHONE or ""
+def _contact(plan):
+    """(name, phone) from the plan's contact, else CONTACT_PHONE, written like
+    "0982-52-2111（日向市 DX推進課）"."""
+    text = plan.contact or settings.CONTACT_PHONE or ""
     match = re.match(r"^\s*([^（(]*?)\s*[（(](.*)[）)]\s*$", text)
     if match:
         return match.group(2).strip(), match.group(1).strip()
@@ -78,15 +87,18 @@ def _contact():
 
 
 def event_rows(plan, *, fy):
-    """One row per session of the fiscal year that is not cancelled, in start order."""
+    """One row per session of the plan's municipality in the fiscal year that is not
+    cancelled, in start order."""
     start, end = fiscal_year_range_utc(fy)
     sessions = (
-        Session.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        Session.objects.filter(
+            MetricFilter.for_plan(plan).q(""), starts_at__gte=start, starts_at__lt=end
+        )
         .exclude(status=SessionStatus.CANCELLED)
         .select_related("course", "venue")
         .order_by("starts_at", "pk")
     )
-    contact_name, contact_phone = _contact()
+    contact_name, contact_phone = _contact(plan)
     for session in sessions.iterator(chunk_size=500):
         starts = timezone.localtime(session.starts_at)
         ends = timezone.localtime(session.ends_at)
@@ -118,10 +130,11 @@ def events_csv(plan, *, fy):
 
 
 def suppress(value):
-    """A count fit to publish: 1–4 become "x", so no small group can be singled out."""
+    """Primary suppression of one count on its own: 1–4 become "x". Tables go through
+    participation_rows, which also hides the complementary cells."""
     if value is None:
         return 0
-    if 0 < value < SUPPRESS_BELOW:
+    if disclosure.is_primary(value):
         return SUPPRESSED
     return value
 
@@ -137,16 +150,27 @@ _BY_NAMES = {
 }
 
 
-def participation_rows(*, fy, fy_label):
-    """Attendances and unique participants of the fiscal year by month, venue, category, age
-    band and gender; two grouped queries per dimension (plus venue names)."""
+def participation_table(plan, *, fy):
+    """(values, lines, order) of the participation table: attendances and unique participants
+    of the fiscal year by month, venue, category, age band and gender, each dimension closed by
+    a 合計 row; two grouped queries per dimension (plus venue names). Cells are keyed
+    (dimension, key, "a" | "u"), the totals ("total", "a" | "u"); `order` lists the rows as
+    (dimension, label, [attendances cell, unique cell]).
+
+    Protected as one table: every dimension's attendances add up to the same 合計, and unique
+    participants by age band and by gender add up to the unique 合計 (a resident has one age band
+    and one gender; by month, venue or category a resident can count in several rows)."""
     start, end = fiscal_year_range_utc(fy)
+    scope = MetricFilter.for_plan(plan)  # the plan's municipality only
+    values: dict = {}
+    lines = []
+    order = []
     for by in PARTICIPATION_BY:
         attendances = dict(
-            metric_breakdown(Metric.ATTENDANCES, start=start, end=end, filter=ALL, by=by)
+            metric_breakdown(Metric.ATTENDANCES, start=start, end=end, filter=scope, by=by)
         )
         unique = dict(
-            metric_breakdown(Metric.UNIQUE_PARTICIPANTS, start=start, end=end, filter=ALL, by=by)
+            metric_breakdown(Metric.UNIQUE_PARTICIPANTS, start=start, end=end, filter=scope, by=by)
         )
         keys = list(attendances)
         labels = breakdown_labels(by, keys)
@@ -154,14 +178,33 @@ def participation_rows(*, fy, fy_label):
             label = labels.get(key, key)
             if isinstance(key, datetime.date) and by == "month":
                 label = f"{key.year}年{key.month}月"
-            yield [
-                fy_label,
-                _BY_NAMES[by],
-                str(label),
-                suppress(attendances.get(key)),
-                suppress(unique.get(key)),
-            ]
+            values[(by, key, "a")] = attendances.get(key) or 0
+            values[(by, key, "u")] = unique.get(key) or 0
+            order.append((by, str(label), [(by, key, "a"), (by, key, "u")]))
+        lines.append(disclosure.Line(tuple((by, k, "a") for k in keys), ("total", "a")))
+        if by in ("age_band", "gender"):
+            lines.append(disclosure.Line(tuple((by, k, "u") for k in keys), ("total", "u")))
+        values[("total", "a")] = sum(attendances.values())
+        if by == "gender":
+            values[("total", "u")] = sum(unique.values())
+        order.append((by, TOTAL_LABEL, [("total", "a"), ("total", "u")]))
+    values.setdefault(("total", "u"), 0)
+    return values, lines, order
 
 
-def participation_csv(*, fy, fy_label):
-    return _csv_bytes(PARTICIPATION_HEADER, participation_rows(fy=fy, fy_label=fy_label))
+def participation_rows(plan, *, fy, fy_label):
+    """The participation table as published: hidden cells written "x"."""
+    values, lines, order = participation_table(plan, fy=fy)
+    hidden = disclosure.protect(values, lines)
+    for by, label, cells in order:
+        yield [
+            fy_label,
+            _BY_NAMES[by],
+            label,
+            *(disclosure.published(values[cell], cell, hidden) for cell in cells),
+        ]
+
+
+def participation_csv(plan, *, fy, fy_label):
+    rows = [*participation_rows(plan, fy=fy, fy_label=fy_label), [NOTE]]
+    return _csv_bytes(PARTICIPATION_HEADER, rows)

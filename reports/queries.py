@@ -1,11 +1,21 @@
 """Read side of the reports pages and exports: a plan's dashboard for a fiscal year, the
 monthly cumulative series against pace, and labelled breakdowns.
 
+Every figure names its period. Each indicator of a fiscal year's dashboard has two values:
+- 当年度 (`in_year`): the metric over the fiscal year alone, from 1 April to the as-of date
+  (the year's last day, or today while it runs). For 実参加者数 and 累計実参加者数 this is the
+  number of distinct residents who attended within the year.
+- 累計 (`since_start`, also `progress.actual`): the metric from the plan's first day to the
+  as-of date; distinct residents over that whole span for the unique metrics.
+Targets, progress and pace are measured on 累計 (the seed plans' targets are cumulative).
+
 Everything is built from reports.metrics (database aggregates); Python only walks the
 aggregated rows (at most one per month of the plan), never attendances. Query count:
 `dashboard` = 4 for the plan's indicators, venues, partners and targets + 1 per indicator
-(its monthly series, whose running total is also its actual) + 1 more per rate indicator;
-it does not grow with the data.
+(its monthly series from the plan's start: its running total is the 累計; the months of the
+fiscal year summed are the 当年度 of additive counts, and for unique participants the same
+query also counts the residents who attended within the year) + 2 more per rate indicator
+(the rate within the year and since the start); it does not grow with the data.
 """
 
 from __future__ import annotations
@@ -20,20 +30,23 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Category, Partner, Venue
+from reports import rollup
 from reports.fiscal import (
     fiscal_year_bounds,
+    fiscal_year_label,
     fiscal_year_of,
     fiscal_year_range_utc,
     tokyo_midnight_utc,
-    wareki_fiscal_label,
 )
 from reports.metrics import (
     BREAKDOWNS,
     MetricFilter,
     Progress,
+    cumulative_unique_by_month,
     current_target,
     indicator_progress,
     metric_breakdown,
+    metric_value,
     pace_on,
     progress_of,
 )
@@ -76,7 +89,7 @@ def fiscal_year_choices(plan: Plan, *, today: datetime.date) -> list[tuple[int, 
     """(fy, 和暦 label) for the plan's fiscal years that have begun, newest first."""
     current = fiscal_year_of(today)
     years = [fy for fy in plan.fiscal_years if fy <= current] or [plan.start_fy]
-    return [(fy, wareki_fiscal_label(fy)) for fy in reversed(years)]
+    return [(fy, fiscal_year_label(fy)) for fy in reversed(years)]
 
 
 def chosen_fiscal_year(plan: Plan, value: str | int | None, *, today: datetime.date) -> int:
@@ -119,8 +132,13 @@ class MonthPoint:
 
 @dataclass
 class IndicatorReport:
-    progress: Progress
-    series: list[MonthPoint] = field(default_factory=list)  # of the fiscal year
+    progress: Progress  # its actual is the 累計, from the plan's start to the as-of date
+    series: list[MonthPoint] = field(default_factory=list)  # of the fiscal year, 累計 by month
+    in_year: Any = None  # 当年度: the fiscal year alone, 1 April to the as-of date
+
+    @property
+    def since_start(self) -> Any:
+        return self.progress.actual
 
     @property
     def indicator(self) -> Indicator:
@@ -146,7 +164,11 @@ class Dashboard:
 
     @property
     def fiscal_year_label(self) -> str:
-        return wareki_fiscal_label(self.fiscal_year)
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def plan_start_label(self) -> str:
+        return fiscal_year_label(self.plan.start_fy)
 
     @property
     def months(self) -> list[datetime.date]:
@@ -177,15 +199,18 @@ def _plain(value: object) -> object:
 
 
 def monthly_series(
-    indicator: Indicator, *, fy: int, as_of: datetime.date
-) -> tuple[list[MonthPoint], Any]:
-    """The indicator's value at the end of each month of `fy`, counted from the plan's start,
-    and its value on `as_of` (None for rates, which need their own query).
+    indicator: Indicator, *, fy: int, as_of: datetime.date, from_rollup: bool = False
+) -> tuple[list[MonthPoint], Any, Any]:
+    """The indicator's value at the end of each month of `fy`, counted from the plan's start;
+    its value on `as_of` (None for rates, which need their own query); and its value in `fy`
+    alone: the sum of the year's months for counts, the distinct residents of the year (from
+    the same query) for unique participants, None for rates.
 
     One query: the metric grouped by month from the plan's first day to `as_of`. Counts are
     summed month by month (cumulative unique: each resident counts in the month of their first
     attendance since the plan began, so the running total is exactly the distinct count).
-    Rates are each month's own value.
+    Rates are each month's own value. With `from_rollup` (an attendance metric whose rollup is
+    current and counted up to now: reports/rollup.py), the same figures come from its day rows.
     """
     plan = indicator.plan
     start = fiscal_year_range_utc(plan.start_fy)[0]
@@ -194,19 +219,34 @@ def monthly_series(
     flt = MetricFilter.for_indicator(indicator)
     months = fiscal_months(fy)
     target = current_target(indicator, today=as_of)
+    in_year: Any = None
+    rows: list[tuple[Any, Any]] = []
     if start >= end:
-        rows = []
+        pass
+    elif from_rollup:
+        rows, in_year = rollup.month_sums(indicator, through=as_of, fiscal_year=fy)
+        if metric in DISTINCT_METRICS:  # residents counted in the month of their first day
+            total = 0
+            for i, (month, newcomers) in enumerate(rows):
+                total += newcomers
+                rows[i] = (month, total)
+    elif metric in DISTINCT_METRICS:
+        # The running distinct count and the year's own distinct residents, one query.
+        fy_start = fiscal_year_range_utc(fy)[0]
+        running, in_year = cumulative_unique_by_month(start, end, flt, active_since=fy_start)
+        rows = list(running)
     else:
-        asked = Metric.CUMULATIVE_UNIQUE if metric in DISTINCT_METRICS else metric
-        rows = metric_breakdown(asked, start=start, end=end, filter=flt, by="month")
+        rows = metric_breakdown(metric, start=start, end=end, filter=flt, by="month")
     points = []
     if metric in RATE_METRICS:
         by_month = dict(rows)
         for month in months:
             actual = by_month.get(month) if month <= as_of else None
             points.append(MonthPoint(month, actual, _pace(target, month)))
-        return points, None
-    running_total = metric in DISTINCT_METRICS  # metric_breakdown already gives running totals
+        return points, None, None
+    running_total = metric in DISTINCT_METRICS  # the rows are running totals already
+    if not running_total:
+        in_year = sum((v or 0) for m, v in rows if m >= months[0])
     total = 0
     pending = iter(rows)
     row = next(pending, None)
@@ -218,7 +258,7 @@ def monthly_series(
         points.append(MonthPoint(month, actual, _pace(target, month)))
     for _month, value in [row, *pending] if row is not None else []:
         total = value if running_total else total + (value or 0)
-    return points, total
+    return points, total, in_year
 
 
 def _pace(target: Target | None, month: datetime.date) -> Decimal | None:
@@ -228,20 +268,49 @@ def _pace(target: Target | None, month: datetime.date) -> Decimal | None:
 
 
 def plan_indicators(plan: Plan) -> QuerySet[Indicator]:
-    return plan.indicators.select_related("plan").prefetch_related("venues", "partners", "targets")
+    return plan.indicators.select_related("plan", "rollup").prefetch_related(
+        "venues", "partners", "topics", "targets"
+    )
+
+
+def in_year_value(indicator: Indicator, *, fy: int, as_of: datetime.date) -> Any:
+    """当年度: the indicator's metric from 1 April of `fy` to `as_of`, in one query. For the
+    unique metrics it is the distinct residents who attended within the year."""
+    metric = Metric(indicator.metric)
+    if metric in DISTINCT_METRICS:
+        metric = Metric.UNIQUE_PARTICIPANTS
+    start = fiscal_year_range_utc(fy)[0]
+    end = tokyo_midnight_utc(as_of + datetime.timedelta(days=1))
+    return metric_value(metric, start=start, end=end, filter=MetricFilter.for_indicator(indicator))
 
 
 def dashboard(plan: Plan, *, fy: int, today: datetime.date) -> Dashboard:
-    """The plan's indicators as of the end of `fy` (or today): progress, pace, monthly series."""
+    """The plan's indicators as of the end of `fy` (or today): 当年度 and 累計 side by side,
+    progress and pace of the 累計, the 累計 by month of the year."""
     as_of = as_of_date(fy, today=today)
     rows = []
-    for indicator in plan_indicators(plan):
-        series, total = monthly_series(indicator, fy=fy, as_of=as_of)
+    indicators = list(plan_indicators(plan))
+    with_rollup = {
+        indicator.pk
+        for indicator in indicators
+        if indicator.metric in rollup.ROLLUP_METRICS and rollup.is_current(indicator)
+    }
+    # The rollup says what the check-ins say once what is pending is counted (a few at most:
+    # the task counts them every minute); else the check-ins are read, as exact.
+    if with_rollup and not rollup.rollup_ready():
+        with_rollup = set()
+    for indicator in indicators:
+        from_rollup = indicator.pk in with_rollup
+        series, total, in_year = monthly_series(
+            indicator, fy=fy, as_of=as_of, from_rollup=from_rollup
+        )
         if total is None:  # a rate: its own query over the whole span
             progress = indicator_progress(indicator, today=as_of)
         else:  # a count: the series' running total on the as-of date is the actual
             progress = progress_of(indicator, total, today=as_of)
-        rows.append(IndicatorReport(progress=progress, series=series))
+        if in_year is None:  # a rate (or no data yet): its own query
+            in_year = in_year_value(indicator, fy=fy, as_of=as_of)
+        rows.append(IndicatorReport(progress=progress, series=series, in_year=in_year))
     return Dashboard(plan=plan, fiscal_year=fy, as_of=as_of, rows=rows)
 
 
@@ -273,7 +342,7 @@ def breakdown_labels(by: str, keys: Iterable[Any]) -> dict[Any, Any]:
     if by == "district":
         return {"": _("Not recorded")}
     if by == "fiscal_year":
-        return {key: wareki_fiscal_label(key) for key in keys if key is not None}
+        return {key: fiscal_year_label(key) for key in keys if key is not None}
     if by == "month":
         return {key: f"{key.year}年{key.month}月" for key in keys if key is not None}
     return {}

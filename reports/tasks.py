@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from reports.rollup import rollup_maintain
 from reports.services import export_build, exports_prune
 
 # PDFs name their images and fonts relative to this; the report embeds everything itself.
@@ -16,3 +17,8 @@ def build_export(export_id):
 def prune_exports():
     """Daily: remove old export files; returns how many."""
     return exports_prune()
+
+
+def maintain_rollup():
+    """Every minute: build missing or outdated rollups, count pending check-ins."""
+    return rollup_maintain()

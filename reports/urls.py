@@ -18,6 +18,8 @@ urlpatterns = [
         views.opendata_participation,
         name="opendata_participation",
     ),
+    path("plans/<int:pk>/programme/", views.programme_view, name="programme"),
+    path("plans/<int:pk>/programme.csv", views.programme_export, name="programme_export"),
     path("indicators/<int:pk>/", views.indicator_breakdown, name="indicator_breakdown"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
     path("indicators/<int:pk>/targets/new/", views.target_create, name="target_create"),
@@ -25,4 +27,7 @@ urlpatterns = [
     path("targets/<int:pk>/delete/", views.target_delete, name="target_delete"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("consultations/", views.consultation_report_view, name="consultations"),
+    path("consultations.csv", views.consultation_report_csv, name="consultations_csv"),
+    path("consultations.xlsx", views.consultation_report_xlsx, name="consultations_xlsx"),
 ]

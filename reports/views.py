@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, require
-from reports import exports, opendata, queries
+from reports import consultations, exports, opendata, programme, queries
 from reports.forms import ExportForm, IndicatorForm, PlanForm, TargetForm
 from reports.metrics import satisfaction_breakdowns
 from reports.models import Export, ExportFormat, Indicator, Metric, Plan, Target
@@ -46,7 +46,7 @@ def _fy(request, plan):
 
 @require(Perm.REPORTS_VIEW)
 def plan_list(request):
-    plans = Plan.objects.all()
+    plans = Plan.objects.all()  # years shown by the template's fiscal_years filter
     return render(request, "reports/plan_list.html", {"plans": plans})
 
 
@@ -174,7 +174,8 @@ def breakdowns_for(indicator):
 @require(Perm.REPORTS_VIEW)
 def indicator_breakdown(request, pk):
     indicator = get_object_or_404(
-        Indicator.objects.select_related("plan").prefetch_related("venues", "partners"), pk=pk
+        Indicator.objects.select_related("plan").prefetch_related("venues", "partners", "topics"),
+        pk=pk,
     )
     plan = indicator.plan
     today = _today()
@@ -189,7 +190,7 @@ def indicator_breakdown(request, pk):
         "plan": plan,
         "indicator": indicator,
         "fy": fy,
-        "fy_label": queries.wareki_fiscal_label(fy),
+        "fy_label": queries.fiscal_year_label(fy),
         "fy_choices": queries.fiscal_year_choices(plan, today=today),
         "by": by,
         "by_label": queries.BREAKDOWN_LABELS[by],
@@ -198,6 +199,9 @@ def indicator_breakdown(request, pk):
         "rows": rows,
         "as_of": queries.as_of_date(fy, today=today),
         "is_rate": indicator.metric in queries.RATE_METRICS,
+        # One person at two venues is one person in each row: the rows add up to more.
+        "rows_overlap": indicator.metric in queries.DISTINCT_METRICS
+        and by in ("venue", "partner", "category"),
     }
     return render(request, "reports/breakdown.html", context)
 
@@ -233,8 +237,38 @@ def opendata_events(request, pk):
 def opendata_participation(request, pk):
     plan = get_object_or_404(Plan, pk=pk)
     fy = _fy(request, plan)
-    content = opendata.participation_csv(fy=fy, fy_label=queries.wareki_fiscal_label(fy))
+    content = opendata.participation_csv(plan, fy=fy, fy_label=queries.fiscal_year_label(fy))
     return _download(content, f"participation-fy{fy}.csv", exports.CONTENT_TYPES[ExportFormat.CSV])
+
+
+# --- the national programme's report --------------------------------------------------------
+
+
+@require(Perm.REPORTS_VIEW)
+def programme_view(request, pk):
+    plan = get_object_or_404(Plan, pk=pk)
+    today = _today()
+    fy = _fy(request, plan)
+    context = {
+        "plan": plan,
+        "report": programme.programme_report(plan, fy=fy, today=today),
+        "fy_choices": queries.fiscal_year_choices(plan, today=today),
+        "headers": programme.report_headers(),
+        "attendees_per_helper": programme.ATTENDEES_PER_HELPER,
+    }
+    return render(request, "reports/programme.html", context)
+
+
+@require(Perm.REPORTS_VIEW)
+def programme_export(request, pk):
+    plan = get_object_or_404(Plan, pk=pk)
+    fy = _fy(request, plan)
+    report = programme.programme_report(plan, fy=fy, today=_today())
+    return _download(
+        exports.programme_csv(report),
+        exports.programme_filename(plan, fy),
+        exports.CONTENT_TYPES[ExportFormat.CSV],
+    )
 
 
 @require(Perm.REPORTS_VIEW)
@@ -270,4 +304,47 @@ def export_download(request, pk):
         return HttpResponseNotFound(_("This file is not ready yet."))
     return _download(
         bytes(export.content), export.filename, exports.CONTENT_TYPES[ExportFormat(export.format)]
+    )
+
+
+# --- help sessions (デジタル活用相談会) ----------------------------------------------------------
+
+
+def _consultation_report(request):
+    choices = consultations.fiscal_year_choices(today=_today())
+    fy = consultations.chosen_fiscal_year(request.GET.get("fy"), choices)
+    return consultations.consultation_report(fy=fy, today=_today()), choices
+
+
+@require(Perm.REPORTS_VIEW)
+def consultation_report_view(request):
+    report, choices = _consultation_report(request)
+    return render(
+        request,
+        "reports/consultations.html",
+        {
+            "report": report,
+            "fy_choices": choices,
+            "resolutions": consultations.resolution_rows(report),
+        },
+    )
+
+
+@require(Perm.REPORTS_VIEW)
+def consultation_report_csv(request):
+    report, _choices = _consultation_report(request)
+    return _download(
+        consultations.consultation_csv(report),
+        consultations.consultation_filename(report.fiscal_year),
+        exports.CONTENT_TYPES[ExportFormat.CSV],
+    )
+
+
+@require(Perm.REPORTS_VIEW)
+def consultation_report_xlsx(request):
+    report, _choices = _consultation_report(request)
+    return _download(
+        consultations.consultation_xlsx(report),
+        consultations.consultation_filename(report.fiscal_year, "xlsx"),
+        exports.CONTENT_TYPES[ExportFormat.XLSX],
     )

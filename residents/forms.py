@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django import forms
@@ -8,6 +9,7 @@ from residents.models import Contact, Gender, Resident
 from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
 from residents.queries import EARLIEST_BIRTH_YEAR
 from residents.services import EDITABLE_FIELDS
+from residents.wareki import ERA_NAMES, NoSuchDay, NotInEra, era_date_label, parse_japanese_date
 
 # Hiragana, full- and half-width katakana (with the long vowel mark and middle dot), spaces.
 _KANA_TEXT = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff65-\uff9f\s\u3000]+$")
@@ -29,19 +31,90 @@ class KanaField(forms.CharField):
             )
 
 
+class EraDateWidget(forms.MultiWidget):
+    """A text box for the date as said, and the era that a bare two-digit year belongs to."""
+
+    template_name = "residents/widgets/era_date.html"
+    use_fieldset = False  # a plain label for the text box, as the other fields have
+
+    def __init__(self, attrs=None, default_era="昭和"):
+        self.default_era = default_era
+        text = forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "placeholder": _("e.g. 昭和25年5月12日, S25.5.12, 1950-05-12"),
+            }
+        )
+        era = forms.Select(choices=[(name, name) for name in ERA_NAMES])
+        # Named birth_date and birth_date_era, so the date alone can be posted as before.
+        super().__init__({"": text, "era": era}, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [era_date_label(value), self.default_era]
+        return [value or "", self.default_era]
+
+    def id_for_label(self, id_):
+        # The field's label names the text box; the era choice carries its own label.
+        return f"{id_}_0" if id_ else id_
+
+
+class EraDateField(forms.Field):
+    """A date as seniors give it: 昭和25年5月12日, S25.5.12, 25/5/12 with its era, 1950-05-12.
+
+    Never the browser's own date picker, which reads mm/dd/yyyy in some locales."""
+
+    widget = EraDateWidget
+    default_error_messages = {
+        "invalid": _(
+            "This date could not be read. Write it like 昭和25年5月12日, S25.5.12 or 1950-05-12."
+        ),
+        "no_such_day": _(
+            "This date does not exist. Check the year, month and day (e.g. 1950-04-01)."
+        ),
+        "not_in_era": _("This date does not exist in that era. Please check the era and the year."),
+    }
+
+    def __init__(self, *, default_era="昭和", **kwargs):
+        self.default_era = default_era
+        kwargs.setdefault("widget", EraDateWidget(default_era=default_era))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text, era = (value + ["", ""])[:2] if isinstance(value, list | tuple) else (value, "")
+        if isinstance(text, datetime.date):
+            return text
+        text = (text or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_japanese_date(text, era or self.default_era)
+        except NoSuchDay as error:
+            message = self.error_messages["no_such_day"]
+            raise forms.ValidationError(message, code="invalid") from error
+        except NotInEra as error:
+            message = self.error_messages["not_in_era"]
+            raise forms.ValidationError(message, code="not_in_era") from error
+        except ValueError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+    def has_changed(self, initial, data):
+        return self.to_python_or_none(initial) != self.to_python_or_none(data)
+
+    def to_python_or_none(self, value):
+        try:
+            return self.to_python(value)
+        except forms.ValidationError:
+            return value
+
+
 class ResidentForm(forms.ModelForm):
     family_name_kana = KanaField(label=_("Family name (kana)"), max_length=100)
     given_name_kana = KanaField(label=_("Given name (kana)"), max_length=100)
-    birth_date = forms.DateField(
+    birth_date = EraDateField(
         label=_("Date of birth"),
         required=False,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": _(
-                "This date does not exist. Check the year, month and day (e.g. 1950-04-01)."
-            )
-        },
+        help_text=_("For a year like 25/5/12, choose its era next to the box."),
     )
     birth_year = forms.IntegerField(
         label=_("Year of birth only"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from residents.normalize import format_phone_national, normalize_kana, normalize_name
+from residents.wareki import era_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -35,34 +36,8 @@ def age_band_for(age: int | None) -> StrOrPromise | None:
     return label
 
 
-# Japanese eras as seniors give their birth year ("昭和25年生まれ"): name, letter, first day.
-ERAS = [
-    ("令和", "R", datetime.date(2019, 5, 1)),
-    ("平成", "H", datetime.date(1989, 1, 8)),
-    ("昭和", "S", datetime.date(1926, 12, 25)),
-    ("大正", "T", datetime.date(1912, 7, 30)),
-    ("明治", "M", datetime.date(1868, 1, 25)),
-]
-
-
-def era_year(era: str, number: int) -> int | None:
-    """Western year of an era year ("昭和", 25 -> 1950), or None."""
-    for name, letter, first_day in ERAS:
-        if era in (name, letter):
-            return first_day.year + number - 1
-    return None
-
-
-def era_label(year: int | None, day: datetime.date | None = None) -> str:
-    """The era year of a birth date or year ("昭和25年"); mid-year decides for a bare year."""
-    if not year:
-        return ""
-    day = day or datetime.date(year, 7, 1)
-    for name, _letter, first_day in ERAS:
-        if day >= first_day:
-            number = day.year - first_day.year + 1
-            return f"{name}{'元' if number == 1 else number}年"
-    return ""
+# How an erased resident is named everywhere (lists, rosters, bookings, the record itself).
+ERASED_NAME = _("Erased person")
 
 
 class Gender(models.TextChoices):
@@ -87,8 +62,8 @@ class Contact(models.TextChoices):
 
 class ResidentQuerySet(models.QuerySet["Resident"]):
     def active(self) -> Self:
-        """Residents that are not merged into another record."""
-        return self.filter(merged_into__isnull=True)
+        """Residents that are not merged into another record nor erased."""
+        return self.filter(merged_into__isnull=True, erased_at__isnull=True)
 
 
 class Resident(models.Model):
@@ -111,6 +86,20 @@ class Resident(models.Model):
     consent_contact = models.BooleanField(_("agrees to be contacted"), default=False)
     consent_data_use = models.BooleanField(_("agrees to data use"), default=False)
     consent_date = models.DateField(_("date of consent"), null=True, blank=True)
+    # When and by whom the consents were last asked and recorded (the desk's script read out);
+    # set by the services whenever a consent is recorded or changed.
+    consent_recorded_at = models.DateTimeField(
+        _("consent recorded at"), null=True, blank=True, editable=False
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     # Derived search keys, kept in step by save(); never edited directly.
@@ -136,6 +125,19 @@ class Resident(models.Model):
     )
     created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Erasure (消去): the personal fields are overwritten; the row stays, anonymous, so bookings,
+    # check-ins and survey answers still count. Set by privacy's erase service only.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("erased by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    erase_reason = models.CharField(_("reason for erasure"), max_length=200, blank=True)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -208,11 +210,17 @@ class Resident(models.Model):
 
     @property
     def full_name(self) -> str:
+        if self.erased_at is not None:
+            return str(ERASED_NAME)
         return self.name_from(self.family_name, self.given_name)
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def full_name_kana(self) -> str:
-        return f"{self.family_name_kana} {self.given_name_kana}"
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
 
     def age_on(self, day: datetime.date | None = None) -> int | None:
         day = day or timezone.localdate()
@@ -250,6 +258,12 @@ class Resident(models.Model):
         return self.phone_mobile_display or self.phone_home_display
 
     @property
+    def phone_last4(self) -> str:
+        """The last 4 digits of the phone, all that a page confirming identity shows."""
+        number = self.phone_mobile or self.phone_home
+        return number[-4:] if number else ""
+
+    @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
 
@@ -262,12 +276,16 @@ class ResidentEvent(models.Model):
         UPDATED = "updated", _("Edited")
         MERGED_IN = "merged_in", _("Another record merged into this one")
         MERGED_AWAY = "merged_away", _("Merged into another record")
+        ERASED = "erased", _("Personal data erased")
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     detail = models.TextField(blank=True)
     # Names of the Resident fields an edit changed, or a merge copied over; shown as labels.
     fields = models.JSONField(default=list, blank=True)
+    # An edit's values before and after: [{"field": name, "old": value, "new": value}], values
+    # as stored in JSON (dates in ISO form). Erasure overwrites them with the record.
+    changes = models.JSONField(default=list, blank=True)
     other = models.ForeignKey(
         Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -277,6 +295,8 @@ class ResidentEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     # The labels of `fields`, set for the history page (residents.queries.resident_history).
     field_labels: list[StrOrPromise]
+    # (label, old, new) of `changes` as shown, set by residents.queries.resident_history.
+    changes_shown: list[tuple[StrOrPromise, str, str]]
 
     class Meta:
         verbose_name = _("resident history entry")

@@ -1,14 +1,19 @@
-"""Every change to the resident registry: register, edit, merge. Each leaves a ResidentEvent."""
+"""Every change to the resident registry: register, edit, merge. Each leaves a ResidentEvent
+and a row in the access log (who changed whose record), in the same transaction."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import access_record
 from residents.hooks import ResidentMerge, resident_merging
 from residents.models import Resident, ResidentEvent
 
@@ -61,15 +66,30 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def resident_create(*, user: User | None, note: str = "", **fields: Any) -> Resident:
-    """Register a resident; `note` goes into the history (e.g. why a duplicate was accepted)."""
+def resident_create(
+    *, user: User | None, note: str = "", logged_as: str = "resident", **fields: Any
+) -> Resident:
+    """Register a resident; `note` goes into the history (e.g. why a duplicate was accepted).
+    `logged_as` is what the access log calls it ("web booking: resident registered" when the
+    resident registered themselves, with no staff account)."""
     _check_fields(fields)
     resident = Resident(**fields, created_by=user)
+    if any(name in fields for name in _CONSENT_FIELDS):
+        resident.consent_recorded_at = timezone.now()
+        resident.consent_recorded_by = user
     resident.save()
     ResidentEvent.objects.create(
         resident=resident, kind=ResidentEvent.Kind.CREATED, detail=note, actor=user
     )
+    access_record(user=user, action=Action.CREATE, what=logged_as, residents=[resident])
     return resident
+
+
+def _stored(value: Any) -> Any:
+    """A field value as the history keeps it in JSON."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def _version(resident: Resident) -> str:
@@ -91,6 +111,8 @@ def resident_update(
         raise ResidentError(
             _("This record was merged into another one. Please edit that record instead.")
         )
+    if current.is_erased:
+        raise ResidentError(_("This person's personal data was erased; it cannot be edited."))
     if expected_version and expected_version != _version(current):
         raise StaleResidentError(
             _(
@@ -102,12 +124,24 @@ def resident_update(
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     if not changed:
         return current
+    changes = [
+        {"field": name, "old": _stored(getattr(current, name)), "new": _stored(fields[name])}
+        for name in changed
+    ]
     for name in changed:
         setattr(current, name, fields[name])
+    if set(changed) & set(_CONSENT_FIELDS):
+        current.consent_recorded_at = timezone.now()
+        current.consent_recorded_by = user
     current.save()
     ResidentEvent.objects.create(
-        resident=current, kind=ResidentEvent.Kind.UPDATED, fields=changed, actor=user
+        resident=current,
+        kind=ResidentEvent.Kind.UPDATED,
+        fields=changed,
+        changes=changes,
+        actor=user,
     )
+    access_record(user=user, action=Action.EDIT, what="resident", residents=[current])
     return current
 
 
@@ -206,4 +240,59 @@ def resident_merge(*, keep_id: int, remove_id: int, user: User | None) -> Reside
     ResidentEvent.objects.create(
         resident=remove, kind=ResidentEvent.Kind.MERGED_AWAY, other=keep, actor=user
     )
+    access_record(user=user, action=Action.MERGE, what="resident", residents=[keep, remove])
     return keep
+
+
+# What an erasure overwrites, and with what. Kept: birth year, gender, district and the kind of
+# phone (the KPI breakdowns: age band, gender, district, 持っている電話) and the consents' flags.
+ERASED_VALUES: dict[str, Any] = {
+    "family_name": "",
+    "given_name": "",
+    "family_name_kana": "",
+    "given_name_kana": "",
+    "birth_date": None,
+    "phone_mobile": "",
+    "phone_home": "",
+    "notes": "",
+}
+
+
+@transaction.atomic
+def resident_anonymise(
+    *,
+    resident_id: int,
+    user: User | None,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Resident:
+    """Overwrite a resident's personal fields for good (names, kana, phones, date of birth —
+    the year stays —, notes), and the values its history kept; the row stays, anonymous, and
+    is hidden from searches. Records merged into it are anonymised with it. Called by the
+    privacy app's erasure; refused for a record already erased."""
+    now = now or timezone.now()
+    resident = Resident.objects.select_for_update().filter(pk=resident_id).first()
+    if resident is None:
+        raise ResidentError(_("This resident record does not exist."))
+    if resident.is_erased:
+        raise ResidentError(_("This person's personal data was already erased."))
+    ids = [resident.pk, *Resident.objects.filter(merged_into=resident).values_list("pk", flat=True)]
+    for record in Resident.objects.select_for_update().filter(pk__in=ids):
+        if record.birth_date and not record.birth_year:
+            record.birth_year = record.birth_date.year
+        for name, value in ERASED_VALUES.items():
+            setattr(record, name, value)
+        record.erased_at = now
+        record.erased_by = user
+        record.erase_reason = reason[:200]
+        record.save()
+    # An edit's old and new values, and free notes, may hold what was just erased.
+    ResidentEvent.objects.filter(resident_id__in=ids).update(changes=[], detail="")
+    ResidentEvent.objects.create(
+        resident=resident,
+        kind=ResidentEvent.Kind.ERASED,
+        detail=reason[:200],
+        actor=user,
+        at=now,
+    )
+    return resident

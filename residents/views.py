@@ -7,8 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import Perm, require
+from audit.recording import record_search, record_view
+from config.forms import record_id
 from config.navigation import safe_next_url
 from residents import queries, services
 from residents.forms import DuplicateConfirmForm, MergeForm, ResidentEditForm, ResidentForm
@@ -22,7 +25,11 @@ MAX_QUERY_LENGTH = 100
 
 
 def _query(request):
-    return request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    """What was typed into a search box. Searches are sent by POST, so that names and phone
+    numbers never sit in a URL (a proxy's access log, the browser's history)."""
+    if request.method != "POST":
+        return ""
+    return request.POST.get("q", "").strip()[:MAX_QUERY_LENGTH]
 
 
 def _results_context(request, q, *, mode="", merge_from=None):
@@ -49,27 +56,49 @@ def _load(pk):
         raise Http404 from exc
 
 
+# What each search is called in the access log.
+_SEARCH_NAMES = {
+    "": "resident search",
+    "desk": "desk search",
+    "companion": "desk companion search",
+    "merge": "merge search",
+}
+
+
+def _search_page(request, template, context, **extra):
+    """Render a page of search results, recording the residents it lists (never the text)."""
+    what = _SEARCH_NAMES[context["mode"]] if context["q"] else "recently registered"
+    record_search(request, what, [*context["results"], *context["recent"]])
+    return render(request, template, {**context, **extra})
+
+
 @require(Perm.RESIDENTS_VIEW)
+@require_http_methods(["GET", "POST"])
 def resident_list(request):
     q = _query(request)
-    return render(request, "residents/list.html", _results_context(request, q))
+    return _search_page(request, "residents/list.html", _results_context(request, q))
 
 
 @require(Perm.RESIDENTS_VIEW)
+@require_POST
 def resident_search_view(request):
-    """The results partial, for the list page and (with ?for=desk) the booking desk."""
+    """The results partial, for the list page and (with for=desk) the booking desk; with
+    for=companion, the booking desk adding someone who comes along with the caller (`next`:
+    where registering a new one goes back to)."""
     q = _query(request)
-    mode = request.GET.get("for", "")
+    mode = request.POST.get("for", "")
     merge_from = None
     if mode == "merge":
         try:
-            merge_from = int(request.GET.get("from", ""))
+            merge_from = int(request.POST.get("from", ""))
         except ValueError:
             mode = ""
-    elif mode != "desk":
+    elif mode not in ("desk", "companion"):
         mode = ""
     context = _results_context(request, q, mode=mode, merge_from=merge_from)
-    return render(request, "residents/_results.html", context)
+    return _search_page(
+        request, "residents/_results.html", context, next=safe_next_url(request, "")
+    )
 
 
 def _with_resident(url, resident_id):
@@ -86,7 +115,8 @@ def _initial_from_search(q):
     kana_words = [w for w in words if parse_search(w).kana]
     for name, word in zip(("family_name_kana", "given_name_kana"), kana_words, strict=False):
         initial[name] = word
-    years = parse_search(q).years
+    terms = parse_search(q)
+    years = terms.years or terms.years_or_endings
     if years:
         initial["birth_year"] = years[0]
     number = parse_phone(q) or next(filter(None, (parse_phone(w) for w in words)), None)
@@ -100,7 +130,11 @@ def _initial_from_search(q):
 def resident_create_view(request):
     next_url = safe_next_url(request)
     duplicates = []
-    if request.method == "POST":
+    if request.method == "POST" and "prefill" in request.POST:
+        # "Register as a new resident" from a search: the typed text fills the form in.
+        form = ResidentForm(initial=_initial_from_search(_query(request)))
+        confirm = DuplicateConfirmForm()
+    elif request.method == "POST":
         form = ResidentForm(request.POST)
         confirm = DuplicateConfirmForm(request.POST)
         if form.is_valid() and confirm.is_valid():
@@ -128,8 +162,9 @@ def resident_create_view(request):
                     return redirect(_with_resident(next_url, resident.pk))
                 return redirect("residents:detail", pk=resident.pk)
     else:
-        form = ResidentForm(initial=_initial_from_search(_query(request)))
+        form = ResidentForm()
         confirm = DuplicateConfirmForm()
+    record_search(request, "registration duplicates", duplicates)
     for duplicate in duplicates:
         # From the desk: "this is the caller" goes back with the existing record instead.
         duplicate.use_url = _with_resident(next_url, duplicate.pk) if next_url else ""
@@ -148,6 +183,7 @@ def resident_create_view(request):
 @require(Perm.RESIDENTS_VIEW)
 def resident_detail(request, pk):
     resident = _load(pk)
+    record_view(request, "resident page", [resident])
     return render(
         request,
         "residents/detail.html",
@@ -180,6 +216,7 @@ def resident_edit(request, pk):
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("residents:detail", pk=updated.pk)
+    record_view(request, "resident edit page", [resident])
     return render(request, "residents/form.html", {"form": form, "resident": resident})
 
 
@@ -237,13 +274,13 @@ def resident_merge_view(request, pk):
     other_id = request.POST.get("other") or request.GET.get("other")
     if not other_id:
         # Start from the record's own reading: a duplicate usually shares it.
-        q = _query(request) if "q" in request.GET else resident.full_name_kana
+        q = _query(request) if "q" in request.POST else resident.full_name_kana
         context = _results_context(request, q, mode="merge", merge_from=resident.pk)
-        return render(request, "residents/merge.html", {"resident": resident, **context})
-    try:
-        other_id = int(other_id)
-    except ValueError as exc:
-        raise Http404 from exc
+        record_view(request, "merge page", [resident])
+        return _search_page(request, "residents/merge.html", context, resident=resident)
+    other_id = record_id(other_id)
+    if other_id is None:
+        raise Http404
     if other_id == resident.pk:
         messages.error(request, _("A record cannot be merged into itself."))
         return redirect("residents:merge", pk=resident.pk)
@@ -267,6 +304,7 @@ def resident_merge_view(request, pk):
                 _("The two records were merged. No. %(id)s is kept.") % {"id": kept.pk},
             )
             return redirect("residents:detail", pk=kept.pk)
+    record_view(request, "merge comparison", [first, second])
     return render(
         request,
         "residents/merge.html",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from surveys.models import AGE_BANDS, GENDERS, Kind, Question
+from surveys.models import AGE_BAND_DECADES, GENDERS, Kind, Question
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -176,7 +176,7 @@ def prefill_profile(
     if resident.birth_year:
         age = today.year - resident.birth_year
         if age >= 10:
-            found[Kind.AGE_BAND] = min(age // 10, len(AGE_BANDS))
+            found[Kind.AGE_BAND] = min(age // 10, AGE_BAND_DECADES)
     gender = {"male": 1, "female": 2, "other": 3, "undisclosed": 4}.get(resident.gender)
     if gender:
         found[Kind.GENDER] = gender

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Course, Session
+from config.forms import ModelMultipleChoiceField
 from surveys.models import Kind, Survey
 
 # Sessions offered for attaching: recent and coming ones (older ones are reached via courses).
@@ -18,6 +19,10 @@ class SurveySettingsForm(forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["title", "intro", "status", "public_link", "courses", "sessions"]
+        field_classes = {
+            "courses": ModelMultipleChoiceField,
+            "sessions": ModelMultipleChoiceField,
+        }
         widgets = {
             "courses": forms.CheckboxSelectMultiple,
             "intro": forms.Textarea(attrs={"rows": 3}),
@@ -113,7 +118,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "UTF-8 (with or without BOM) or Shift_JIS as saved by Excel; first line: headings."
+            "CSV in UTF-8 (with or without BOM) or Shift_JIS, or Excel's Unicode text (UTF-16, "
+            "tab-separated); first line: headings."
         ),
     )
 

@@ -1,10 +1,11 @@
 """CSV import of answers collected by other tools.
 
 Steps: `import_upload` decodes the file (UTF-8 with or without BOM, else Shift_JIS/cp932 as
-Excel saves it in Japan) and keeps its text in an ImportBatch row; the user maps columns to
+Excel saves it in Japan, or UTF-16 with its BOM, tab-separated, as Excel's "Unicode text")
+and keeps its text, as comma-separated values, in an ImportBatch row; the user maps columns to
 questions; `import_check` reports every bad line by its line number in the file (the heading
-is line 1); `import_run` imports all lines, or only the good ones when asked, never a file with
-errors otherwise.
+is line 1), and what n becomes; `import_run` imports all lines, or only the good ones when
+asked, never a file with errors otherwise. Blank and 無回答 cells import as 無回答.
 
 A cell may hold option numbers ("1", "1 3", "1;3") or option labels ("LINEの使い方;その他"),
 separated by spaces, commas, 、, ; or /.
@@ -12,8 +13,10 @@ separated by spaces, commas, 、, ; or /.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from surveys import answers
 from surveys.answers import RawAnswers, check_answers, parse_codes
-from surveys.models import Channel, ImportBatch, Kind, Question, Survey
+from surveys.models import Channel, ImportBatch, Kind, Question, Response, Survey
 from surveys.queries import questions_of
 from surveys.services import SurveyError, responses_record
 
@@ -34,26 +37,81 @@ if TYPE_CHECKING:
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LABEL_SEPARATORS = (";", "；", "、", ",", "，", "/", "|")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def decode(content: bytes) -> tuple[str, str]:
-    """(text, encoding name) of uploaded bytes, or SurveyError when neither encoding fits."""
-    for encoding in ENCODINGS:
+    """(text, encoding name) of uploaded bytes, or SurveyError saying what is wrong.
+
+    UTF-8 with or without BOM, Shift_JIS (cp932) as Excel saves "CSV", and UTF-16 with its
+    BOM as Excel saves "Unicode text". Text holding control characters (a binary file, or
+    UTF-16 without its BOM) is refused rather than stored.
+    """
+    if content.startswith(UTF16_BOMS):
         try:
-            return content.decode(encoding), encoding
+            text, encoding = content.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            continue
-    raise SurveyError(_("The file is neither UTF-8 nor Shift_JIS. Save it as CSV (UTF-8)."))
+            raise SurveyError(
+                _(
+                    "The file starts like UTF-16 text but cannot be read as it. "
+                    "Save it as CSV (UTF-8)."
+                )
+            ) from None
+    else:
+        for encoding in ENCODINGS:
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise SurveyError(
+                _(
+                    "The file is not UTF-8, Shift_JIS or UTF-16 text (is it an Excel workbook?). "
+                    "Save it as CSV (UTF-8)."
+                )
+            )
+    if CONTROL_CHARACTERS.search(text):
+        raise SurveyError(
+            _(
+                "The file holds control characters (such as NUL) that text files do not: it may "
+                "not be a CSV file. Save it as CSV (UTF-8)."
+            )
+        )
+    return text, encoding
+
+
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp932": "Shift_JIS", "utf-16": "UTF-16"}
+
+
+def as_comma_separated(text: str) -> str:
+    """The text as comma-separated values: tab-separated text (Excel's "Unicode text", or a
+    table pasted from a spreadsheet) is rewritten, anything else is returned as it is."""
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "\t" not in first_line or "," in first_line:
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(csv.reader(io.StringIO(text), delimiter="\t"))
+    return out.getvalue()
 
 
 def import_upload(*, survey: Survey, user: User, filename: str, content: bytes) -> ImportBatch:
     text, encoding = decode(content)
     if not text.strip():
         raise SurveyError(_("The file is empty."))
+    try:
+        text = as_comma_separated(text)
+        for _cells in csv.reader(io.StringIO(text)):
+            pass
+    except csv.Error:
+        raise SurveyError(
+            _("A cell of the file is too long or badly quoted to be read as CSV.")
+        ) from None
     return ImportBatch.objects.create(
         survey=survey,
         filename=filename[:200],
-        encoding="Shift_JIS" if encoding == "cp932" else "UTF-8",
+        encoding=ENCODING_NAMES[encoding],
         content=text,
         created_by=user,
     )
@@ -91,9 +149,18 @@ def guess_mapping(heading: Sequence[str], questions: Sequence[Question]) -> dict
     return mapping
 
 
+# Cells that say the respondent gave no answer: imported as 無回答 (counted in n, in the 無回答
+# row of the question's table and the 無回答 column of its cross-tables), never refused.
+NO_ANSWER_WORDS = ("無回答", "未回答", "無記入", "不明")
+
+
 def _cell_codes(question: Question, cell: str) -> list[int] | None:
     """Option codes in a cell (numbers or labels), or None when something does not match."""
     options = list(question.options.all())
+    if _norm(cell) in {_norm(word) for word in NO_ANSWER_WORDS} and not any(
+        _norm(o.label) == _norm(cell) for o in options
+    ):
+        return []
     codes = parse_codes(cell, len(options))
     if codes is not None:
         return codes
@@ -117,6 +184,12 @@ class Checked:
     good: list[tuple[int, answers.Checked]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
+    n_before: int = 0  # respondents (n) of the survey's tables before the import
+
+    @property
+    def n_after(self) -> int:
+        """The tables' n once the good lines are imported (the refused ones are not counted)."""
+        return self.n_before + len(self.good)
 
 
 def import_check(
@@ -125,7 +198,13 @@ def import_check(
     heading, rows = read_rows(batch)
     by_key = {q.key: q for q in questions}
     columns = {int(i): by_key[key] for i, key in mapping.items() if key in by_key}
-    result = Checked(total=len(rows))
+    survey = batch.survey
+    result = Checked(
+        total=len(rows),
+        n_before=Response.objects.filter(
+            survey=survey, version=survey.version, submitted_at__isnull=False
+        ).count(),
+    )
     if not columns:
         raise SurveyError(_("Choose a question for at least one column."))
     for line, cells in rows:
@@ -149,7 +228,9 @@ def import_check(
                 )
                 codes = []
             raw[question.key] = {"codes": codes}
-        checked = check_answers(list(columns.values()), raw)
+        # Imported answers are what respondents gave elsewhere: a blank or 無回答 cell is 無回答
+        # (counted in n), not a refused line, even for a question the web form requires.
+        checked = check_answers(list(columns.values()), raw, partial=True)
         for key, message in checked.errors.items():
             problems.append(f"{by_key[key].text}: {message}")
         if problems:

@@ -42,7 +42,10 @@ class Kind(models.TextChoices):
 CHOICE_KINDS = (Kind.SINGLE, Kind.MULTI, Kind.RATING, Kind.AGE_BAND, Kind.GENDER)
 PROFILE_KINDS = (Kind.AGE_BAND, Kind.GENDER)
 # The fixed options of the profile and rating questions, in code order (code = position + 1).
-AGE_BANDS = ["10代", "20代", "30代", "40代", "50代", "60代", "70代以上"]
+# "その他" (code 8) is what real surveys' age columns hold besides the decades (e.g. "答えたくない"
+# written in); 無回答 is no answer (null), counted in n as its own row / column.
+AGE_BANDS = ["10代", "20代", "30代", "40代", "50代", "60代", "70代以上", "その他"]
+AGE_BAND_DECADES = 7  # codes 1–7 are decades (7 = 70代以上); 8 is その他
 GENDERS = ["男性", "女性", "その他", "回答しない"]
 RATING_LABELS = [
     "1 とても不満",
@@ -282,7 +285,8 @@ class Response(models.Model):
                 name="survey_one_response_per_booking",
             ),
             models.CheckConstraint(
-                condition=Q(age_band__isnull=True) | Q(age_band__gte=1, age_band__lte=7),
+                condition=Q(age_band__isnull=True)
+                | Q(age_band__gte=1, age_band__lte=len(AGE_BANDS)),
                 name="survey_response_age_band_code",
             ),
             models.CheckConstraint(

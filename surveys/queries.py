@@ -14,8 +14,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +129,13 @@ def _submitted(survey: Survey, version: int) -> QuerySet[Response]:
     return Response.objects.filter(survey=survey, version=version, submitted_at__isnull=False)
 
 
+class _RowCount(Subquery):
+    """How many rows a (correlated) subquery gives: (SELECT COUNT(*) FROM (subquery))."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) rows_counted)"
+    output_field = IntegerField()
+
+
 def survey_tables(
     survey: Survey, version: int | None = None, questions: Sequence[Question] | None = None
 ) -> list[QuestionTable]:
@@ -130,21 +146,26 @@ def survey_tables(
     """
     version = version or survey.version
     questions = questions if questions is not None else questions_of(survey, version)
+    ids = [q.pk for q in questions]
     n = _submitted(survey, version).count()
     # Answer rows exist only for submitted responses, and a question belongs to one version:
     # the question ids alone select the answers, with no join (index on question, option /
     # question, response).
-    answers = Answer.objects.filter(question_id__in=[q.pk for q in questions])
     per_option = dict(
-        answers.filter(option__isnull=False)
+        Answer.objects.filter(question_id__in=ids, option__isnull=False)
         .values_list("option_id")
         .annotate(c=Count("option_id"))
         .order_by()
     )
+    # Respondents answering each question: per question, the distinct response ids read in
+    # order from the (question, response) index and counted. Half the time of COUNT(DISTINCT
+    # response_id) … GROUP BY question_id, which PostgreSQL 15 sorts for (bench/surveys.py).
+    respondents = Answer.objects.filter(question=OuterRef("pk")).values("response_id").distinct()
     per_question = dict(
-        answers.values_list("question_id")
-        .annotate(c=Count("response_id", distinct=True))
+        Question.objects.filter(pk__in=ids)
         .order_by()
+        .annotate(answered=_RowCount(respondents))
+        .values_list("pk", "answered")
     )
     tables = []
     for question in questions:
@@ -232,7 +253,8 @@ def crosstab(
     """Count and % of respondents per option of `question` by a dimension: age band × gender,
     age band, gender, course, venue or month of answering. Each column's n is its number of
     respondents; respondents who did not give their age or gender are a column of their own
-    (無回答). Four queries (five for course/venue: their names)."""
+    (無回答). Three queries, two when the question's options are prefetched (one more for
+    course/venue: their names)."""
     version = version or survey.version
     fields = _group_fields(dimension)
     responses = _submitted(survey, version)
@@ -242,28 +264,24 @@ def crosstab(
         tuple(row[f] for f in fields): row["n"]
         for row in responses.values(*fields).annotate(n=Count("id")).order_by()
     }
-    answer_fields = _group_fields(dimension, "response__")
-    answers = Answer.objects.filter(question=question)  # only submitted responses have answers
-    if dimension == "month":
-        answers = answers.annotate(month=_month("response__"))
-    counts = {
-        (row["option_id"], *(row[f] for f in answer_fields)): row["c"]
-        for row in answers.filter(option__isnull=False)
-        .values("option_id", *answer_fields)
-        .annotate(c=Count("option_id"))
-        .order_by()
-    }
-    # Respondents per column who answered: a semi-join on the (question, response) index,
-    # cheaper than COUNT(DISTINCT) over the joined answers.
-    answered = {
-        tuple(row[f] for f in fields): row["n"]
-        for row in responses.filter(
-            Exists(Answer.objects.filter(question=question, response=OuterRef("pk")))
+    # One pass over the respondents, each joined to their answers to the question (LEFT JOIN):
+    # a row per option chosen, and a row without an option for a respondent who gave none
+    # (無回答) — or who wrote a text answer, which `answered` tells apart.
+    counts: dict[tuple[Any, ...], int] = {}
+    missing: dict[tuple[Any, ...], int] = {}
+    for row in (
+        responses.annotate(
+            chosen=FilteredRelation("answers", condition=Q(answers__question=question))
         )
-        .values(*fields)
-        .annotate(n=Count("id"))
+        .values(*fields, "chosen__option_id")
+        .annotate(c=Count("id"), answered=Count("chosen__id"))
         .order_by()
-    }
+    ):
+        key = tuple(row[f] for f in fields)
+        if row["chosen__option_id"] is None:
+            missing[key] = missing.get(key, 0) + row["c"] - row["answered"]
+        else:
+            counts[(row["chosen__option_id"], *key)] = row["c"]
     names: dict[int, str] = {}
     if dimension == "course":
         names = dict(
@@ -282,8 +300,7 @@ def crosstab(
         rows.append((option.label, cells))
     cells = []
     for key in keys:
-        missing = group_n[key] - answered.get(key, 0)
-        cells.append((missing, _pct(missing, group_n[key])))
+        cells.append((missing.get(key, 0), _pct(missing.get(key, 0), group_n[key])))
     rows.append((NO_ANSWER, cells))
     return CrossTab(question=question, dimension=dimension, columns=columns, rows=rows)
 
@@ -379,7 +396,13 @@ def satisfaction_share(
     if by is None:
         return shaped(answers.aggregate(**totals))
     if by == "month":
-        answers = answers.annotate(group=TruncMonth("response__submitted_at", tzinfo=tz))
+        # The month of the class session the answer is about; the day of answering only for
+        # answers tied to no session (the same rule as start / end above).
+        answers = answers.annotate(
+            group=TruncMonth(
+                Coalesce("response__session__starts_at", "response__submitted_at"), tzinfo=tz
+            )
+        )
     elif by in ("course", "venue"):
         answers = answers.annotate(group=F(f"response__{by}_id"))
     else:
@@ -401,3 +424,14 @@ def option_labels(question_ids: Iterable[int]) -> dict[int, dict[int, str]]:
     ):
         labels.setdefault(qid, {})[code] = label
     return labels
+
+
+def responses_of_resident(resident_id: int) -> list[Response]:
+    """Every survey response linked to a resident, oldest first, with its survey and answers
+    (question and option): for a disclosure and an erasure. Two queries."""
+    return list(
+        Response.objects.filter(resident_id=resident_id)
+        .select_related("survey")
+        .prefetch_related("answers__question", "answers__option")
+        .order_by("started_at", "pk")
+    )

@@ -363,6 +363,15 @@ def option_delete(*, option_id: int, user: User) -> Survey:
 DUPLICATE_WINDOW = datetime.timedelta(hours=24)
 
 
+def _linked(where: dict[str, Any]) -> dict[str, Any]:
+    """A response is linked to a resident's record only if they agreed to the use of their
+    data (residents.Resident.consent_data_use); otherwise it is kept without the link."""
+    resident = where.get("resident")
+    if resident is not None and not resident.consent_data_use:
+        return {**where, "resident": None}
+    return where
+
+
 @transaction.atomic
 def response_save_draft(
     *,
@@ -374,7 +383,7 @@ def response_save_draft(
 ) -> Response:
     """Keep unfinished answers to come back to; nothing is counted until submitted."""
     if response is None:
-        response = Response(survey=survey, version=survey.version, **where)
+        response = Response(survey=survey, version=survey.version, **_linked(where))
     elif response.submitted_at:
         raise SurveyError(_("These answers were already sent."))
     response.draft = raw
@@ -419,7 +428,7 @@ def response_submit(
         booking = where.get("booking")
         if booking is not None and Response.objects.filter(survey=survey, booking=booking).exists():
             raise SurveyError(_("These answers were already sent. Thank you."))
-        response = Response(survey=survey, **where)
+        response = Response(survey=survey, **_linked(where))
     session = where.get("session") or response.session
     response.version = survey.version
     response.channel = channel
@@ -576,3 +585,17 @@ def responses_record(
         batch_size=1000,
     )
     return created
+
+
+# What an erased person's free-text answers read afterwards: the answer still counts as given.
+ERASED_TEXT = "（消去済み）"
+
+
+@transaction.atomic
+def responses_anonymise(*, resident_id: int) -> int:
+    """Erase what a resident wrote in their linked responses (text questions and その他):
+    the text is overwritten, the answer row stays, so every table counts as before; drafts
+    are emptied. Returns how many answers were overwritten."""
+    responses = Response.objects.filter(resident_id=resident_id)
+    responses.exclude(draft={}).update(draft={})
+    return Answer.objects.filter(response__in=responses).exclude(text="").update(text=ERASED_TEXT)

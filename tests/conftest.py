@@ -3,6 +3,7 @@
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.access import Role
@@ -18,7 +19,14 @@ def _frozen_clock():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(request, settings):
+    # Counters kept in the cache (rate limits) start from nothing in every test that can reach
+    # the database the cache lives in (a transactional test's rows outlive its rollback).
+    fixtures = set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & fixtures:
+        if "transactional_db" not in fixtures:
+            request.getfixturevalue("db")  # set up before this fixture, whatever the order
+        cache.clear()
     settings.LANGUAGE_CODE = "ja"
     # Password hashing is deliberately slow; tests create users all the time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -27,6 +27,11 @@ def resident(**fields):
         "given_name_kana": "タロウ",
         "birth_year": 1950,
         "phone_mobile": f"+8190{n:08d}",
+        # A registered resident has usually agreed (the desk reads the script); tests of what
+        # happens without consent say so.
+        "consent_contact": True,
+        "consent_data_use": True,
+        "consent_date": datetime.date(2025, 4, 1),
     }
     values.update(fields)
     return Resident.objects.create(**values)
@@ -39,7 +44,12 @@ def partner(**fields):
 
 
 def venue(**fields):
-    values = {"name": f"中央公民館{next(_seq)}", "address": "宮崎県日向市本町10-5", "capacity": 30}
+    values = {
+        "name": f"中央公民館{next(_seq)}",
+        "address": "宮崎県日向市本町10-5",
+        "capacity": 30,
+        "municipality_code": "452068",  # 日向市, as the test plans
+    }
     values.update(fields)
     return Venue.objects.create(**values)
 

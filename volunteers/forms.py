@@ -6,6 +6,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
+from config.forms import ModelMultipleChoiceField
 from residents.forms import DATE_INPUT_FORMATS, PHONE_INVALID, KanaField
 from residents.normalize import parse_phone, to_e164
 from volunteers.availability import overlap_message, window_overlap
@@ -47,7 +48,7 @@ class VolunteerForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    venues = forms.ModelMultipleChoiceField(
+    venues = ModelMultipleChoiceField(
         label=_("Venues you can reach"),
         queryset=Venue.objects.filter(is_active=True),
         required=False,

@@ -14,9 +14,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import Perm, check_venue, require
+from accounts.access import Perm, can, check_venue, require
 from attendance import hooks, pdf, queries, tickets
 from attendance.qr import qr_svg, ticket_url
+from audit.forms import ExportPurposeForm
+from audit.recording import record_export
 from classes import queries as class_queries
 from classes.booking import BookingError, offer_accept, offer_decline, waitlist_position
 from classes.models import BookingStatus, CancelReason, Session, SessionStatus
@@ -104,6 +106,8 @@ def _ticket_context(request, ticket):
         "venue": session.venue,
         "resident": booking.resident,
         "map_url": map_url(session.venue),
+        # An offer of seats to people waiting together is answered for all of them.
+        "offered_together": class_queries.offered_together(booking),
         **_contact_context(),
     }
 
@@ -225,6 +229,8 @@ def staff_ticket_pdf(request, pk):
     content = pdf.ticket_pdf(
         ticket=ticket, base_url=request.build_absolute_uri("/"), size=request.GET.get("size")
     )
+    # A ticket to hand or post to the resident it names: its purpose goes without saying.
+    record_export(request, "ticket PDF", [booking.resident_id], rows=1)
     return _pdf_response(content, f"ticket-{booking.number}.pdf")
 
 
@@ -268,16 +274,34 @@ def ticket_reissue_view(request, pk):
 
 
 @require(Perm.SESSIONS_VIEW)
+@require_http_methods(["GET", "POST"])
 def roster_pdf_view(request, pk):
+    """The paper roster: first the purpose it is printed for (kept in the access log), then
+    the PDF. Staff who may not browse residents get phones as their last 4 digits."""
     try:
         session = class_queries.session_with_seats(pk)
     except Session.DoesNotExist:
         raise Http404 from None
     check_venue(request.user, session.venue_id)
+    form = ExportPurposeForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
+        return render(
+            request, "attendance/roster_export.html", {"session": session, "purpose_form": form}
+        )
+    roster = list(class_queries.session_roster(session))
+    class_queries.with_companions(roster)
     content = pdf.roster_pdf(
         session=session,
-        roster=class_queries.session_roster(session),
+        roster=roster,
         base_url=request.build_absolute_uri("/"),
+        full_phones=can(request.user, Perm.RESIDENTS_VIEW),
+    )
+    record_export(
+        request,
+        "roster PDF",
+        [booking.resident_id for booking in roster],
+        rows=len(roster),
+        purpose=form.cleaned_data["purpose"],
     )
     day = timezone.localtime(session.starts_at)
     return _pdf_response(content, f"roster-{day:%Y%m%d}-{session.pk}.pdf")

@@ -17,22 +17,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Perm, check_venue, require, venue_scope
+from accounts.access import Perm, can, check_venue, require, venue_scope
 from attendance import queries
-from attendance.checkin import UNDO_MINUTES, CheckInError, checkin_redeem, checkin_undo
+from attendance.checkin import (
+    UNDO_MINUTES,
+    CheckInError,
+    ScanPassRevoked,
+    checkin_redeem,
+    checkin_undo,
+    checkin_window_open,
+)
 from attendance.forms import RosterCheckInForm, UndoForm, WalkInForm, scan_request
 from attendance.models import CheckIn
-from attendance.scanpass import scanpass_check, scanpass_issue
+from attendance.scanpass import max_age_seconds, scanpass_check, scanpass_issue
+from attendance.shortcode import short_code_in
 from attendance.tickets import ticket_issue
 from attendance.walkin import PossibleDuplicate, WalkInError, walkin_checkin, walkin_replay
+from audit.recording import record_search
 from classes.models import Booking, Session
 from classes.scheduling import short_date
 from residents.models import Resident
-from residents.queries import resident_search
+from residents.queries import IDENTIFY_LIMIT, resident_identify, resident_search
 
 Result = CheckIn.Result
 # Residents listed when looking up a walk-in; the venue narrows the search, not pages.
 WALKIN_SEARCH_LIMIT = 10
+# The longest search text kept; a name and a year or a phone number fit easily.
+WALKIN_QUERY_LENGTH = 100
 # How the result box looks: green for in, orange for a repeat, red for everything else.
 _LEVELS = {Result.OK: "ok", Result.ALREADY: "warn"}
 
@@ -80,6 +91,11 @@ def _reason(outcome):
         return _("This person is on the waitlist and has no seat yet.")
     if result == Result.REVOKED:
         return _("This ticket was replaced by a newer one. Please ask for the new ticket.")
+    if short_code_in(outcome.checkin.token):
+        return _(
+            "No ticket with this code is booked at this venue today. Please check the code, "
+            "or find the person on the roster."
+        )
     return _("This code is not a Tsunagu ticket.")
 
 
@@ -113,7 +129,8 @@ def _session_for(request, pk):
 def _with_facts(session):
     # booking_create seats a newcomer only when nobody waits and a seat is free.
     session.is_full = session.waiting > 0 or session.booked >= session.capacity
-    session.is_today = timezone.localdate(session.starts_at) == timezone.localdate()
+    # Tickets count now (its day, or the grace after a late session): no "not today" warning.
+    session.is_today = checkin_window_open(session.starts_at, session.ends_at, timezone.now())
     session.not_yet = max(session.booked - session.checked_in, 0)
     return session
 
@@ -131,8 +148,7 @@ def _walkin_form(data=None, **kwargs):
     return WalkInForm(data, initial={"nonce": uuid.uuid4()}, prefix="walkin", **kwargs)
 
 
-def _page_context(session, request, **extra):
-    search = request.GET.get("q", "").strip()
+def _page_context(session, request, search="", **extra):
     context = {
         "session": session,
         "roster": _roster(session, search),
@@ -142,6 +158,7 @@ def _page_context(session, request, **extra):
         "undo_minutes": UNDO_MINUTES,
         # The login, role and venue were checked for this page: the pass carries that to scans.
         "scan_pass": scanpass_issue(user=request.user, session_id=session.pk),
+        "scan_pass_renew_seconds": _renew_seconds(),
     }
     context.update(extra)
     return context
@@ -151,7 +168,7 @@ def _page_context(session, request, **extra):
 @require_GET
 def today(request):
     day = timezone.localdate()
-    sessions = queries.venue_sessions_today(venue_scope(request.user), day=day)
+    sessions = queries.venue_sessions_today(venue_scope(request.user), day=day, now=timezone.now())
     return render(request, "attendance/venue/today.html", {"sessions": sessions, "day": day})
 
 
@@ -162,6 +179,25 @@ def session_checkin(request, pk):
     return render(request, "attendance/venue/session.html", _page_context(session, request))
 
 
+def _renew_seconds():
+    # Halfway through a pass's life: a renewal that fails once (a dead spot in the hall) has
+    # time to succeed before the pass runs out.
+    return max(max_age_seconds() // 2, 1)
+
+
+@require(Perm.CHECKIN)
+@require_GET
+def scan_pass_renew(request, pk):
+    """A fresh scanner pass for the open scanner page, through the page's own checks (login,
+    role, venue); the page's script asks before the pass it holds runs out."""
+    venue_id = Session.objects.filter(pk=pk).values_list("venue_id", flat=True).first()
+    if venue_id is None:
+        raise Http404
+    check_venue(request.user, venue_id)
+    scan_pass = scanpass_issue(user=request.user, session_id=pk)
+    return JsonResponse({"pass": scan_pass, "renew_in": _renew_seconds()})
+
+
 @require(Perm.CHECKIN)
 @require_GET
 def session_counts(request, pk):
@@ -170,12 +206,21 @@ def session_counts(request, pk):
     return render(request, "attendance/venue/_counts.html", {"session": session})
 
 
+def _roster_search(request):
+    """The roster's search box: sent by POST, so a name typed at the venue is in no URL."""
+    return request.POST.get("q", "").strip()[:WALKIN_QUERY_LENGTH]
+
+
 @require(Perm.CHECKIN)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def session_roster_view(request, pk):
-    """The roster alone, for the kana search as you type and the refresh after a scan."""
+    """The roster alone, for the kana search as you type (POST) and the refresh after a scan;
+    without JavaScript the search renders the whole page."""
     session = _session_for(request, pk)
-    search = request.GET.get("q", "").strip()
+    search = _roster_search(request)
+    if not request.htmx:
+        context = _page_context(session, request, search=search)
+        return render(request, "attendance/venue/session.html", context)
     return render(
         request,
         "attendance/venue/_roster.html",
@@ -186,7 +231,7 @@ def session_roster_view(request, pk):
 def _after_action(request, session, answer):
     """htmx gets the roster with the result and counts swapped in; others go back to the page."""
     if request.htmx:
-        search = request.POST.get("q", "").strip()
+        search = _roster_search(request)
         if answer.get("level") == "ok" or answer.get("undone"):
             session = _with_facts(queries.venue_session(session.pk))  # the counts changed
         return render(
@@ -269,33 +314,47 @@ def checkin_undo_view(request, pk):
 # --- walk-ins -------------------------------------------------------------------------------
 
 
-@require(Perm.CHECKIN)
-@require_GET
-def walkin_search(request, pk):
-    """Residents matching what was typed, each with a button to check them in (htmx)."""
-    session = _session_for(request, pk)
-    search = request.GET.get("q", "").strip()
-    return render(
-        request,
-        "attendance/venue/_walkin_results.html",
-        {
-            "session": session,
-            "search": search,
-            "found": resident_search(search, limit=WALKIN_SEARCH_LIMIT) if search else [],
-            "walkin_nonce": uuid.uuid4(),
-        },
-    )
+def _walkin_found(user, search):
+    """What a walk-in search shows: staff who may browse residents search as the desk does;
+    everyone else (venue staff) only identifies one person (residents.queries.resident_identify).
+    Gives the residents and whether the text was enough to search."""
+    if not search:
+        return [], True
+    if can(user, Perm.RESIDENTS_VIEW):
+        return resident_search(search, limit=WALKIN_SEARCH_LIMIT), True
+    identified = resident_identify(search)
+    return identified.residents, identified.enough
 
 
-def _walkin_page(request, session, form, status=200, **extra):
-    search = request.GET.get("q", "").strip()
-    context = {
+def _walkin_search_context(request, session, search):
+    found, enough = _walkin_found(request.user, search)
+    record_search(request, "walk-in search", found)
+    return {
         "session": session,
-        "walkin_form": form,
-        "search": search,
-        "found": resident_search(search, limit=WALKIN_SEARCH_LIMIT) if search else [],
+        "walkin_search": search,
+        "found": found,
+        "enough": enough,
+        "identify_limit": IDENTIFY_LIMIT,
         "walkin_nonce": uuid.uuid4(),
     }
+
+
+@require(Perm.CHECKIN)
+@require_POST
+def walkin_search(request, pk):
+    """Residents matching what was typed, each with a button to check them in. Sent by POST so
+    that a name or phone number never sits in a URL; htmx gets the results alone, a plain
+    form the walk-in page with them."""
+    session = _session_for(request, pk)
+    search = request.POST.get("q", "").strip()[:WALKIN_QUERY_LENGTH]
+    if request.htmx:
+        context = _walkin_search_context(request, session, search)
+        return render(request, "attendance/venue/_walkin_results.html", context)
+    return _walkin_page(request, session, _walkin_form(), search=search)
+
+
+def _walkin_page(request, session, form, status=200, *, search="", **extra):
+    context = {"walkin_form": form, **_walkin_search_context(request, session, search)}
     context.update(extra)
     return render(request, "attendance/venue/walkin.html", context, status=status)
 
@@ -333,7 +392,11 @@ def walkin(request, pk):
         )
     except PossibleDuplicate as question:
         form.add_error("confirm_new", question.message)
-        return _walkin_page(request, session, form, duplicates=question.residents)
+        duplicates = question.residents
+        if not can(request.user, Perm.RESIDENTS_VIEW):
+            duplicates = duplicates[:IDENTIFY_LIMIT]  # a handful, shown only to confirm who
+        record_search(request, "walk-in duplicates", duplicates)
+        return _walkin_page(request, session, form, duplicates=duplicates)
     except WalkInError as error:
         field = "over_capacity_reason" if error.code == "full" else None
         form.add_error(field, error.message)
@@ -389,7 +452,10 @@ def api_checkin(request):
             nonce=scan.nonce,
             user=grant.user,
             channel=CheckIn.Channel.CAMERA,
+            scan_pass=grant,
         )
+    except ScanPassRevoked as error:  # its user logged out, or lost the right to scan here
+        return _api_error(error.message, 401)
     except CheckInError as error:
         return _api_error(error.message, 400)
     return JsonResponse(_answer(outcome))

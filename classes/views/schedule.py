@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import Perm, check_venue, require, venue_scope
+from audit.recording import record_view
 from classes import queries
 from classes.booking import BookingError, session_cancel
 from classes.forms import (
@@ -79,13 +80,15 @@ def session_list(request):
 def session_detail(request, pk):
     session = _session_or_404(request, pk)
     roster = list(queries.session_roster(session))
+    queries.with_companions(roster)
     return render(
         request,
         "classes/session_detail.html",
         {
             "session": session,
             "seated": [b for b in roster if b.status in SEAT_STATUSES],
-            "waitlist": [b for b in roster if b.status == BookingStatus.WAITLISTED],
+            # People waiting together are one entry, as they are one in the line.
+            "waitlist": queries.entries(b for b in roster if b.status == BookingStatus.WAITLISTED),
         },
     )
 
@@ -115,11 +118,13 @@ def session_cancel_view(request, pk):
     return render(request, "classes/session_cancel.html", {"session": session, "form": form})
 
 
-@require(Perm.SESSIONS_VIEW)
+@require(Perm.CALLS_MAKE)
 def session_contacts_view(request, pk):
-    """Who to tell that a cancelled session will not take place. Printable."""
+    """Who to tell that a cancelled session will not take place. Printable. A page of phone
+    numbers: for the staff who make the calls (desk, DX office), not for venue staff."""
     session = _session_or_404(request, pk)
     contacts = list(queries.session_contacts(session))
+    record_view(request, "contact list", [booking.resident_id for booking in contacts])
     labels = dict(BookingStatus.choices)
     for booking in contacts:
         booking.previous_status_label = labels.get(booking.previous_status, "")

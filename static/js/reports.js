@@ -2,6 +2,12 @@
 // Chart.js. The same numbers are in the table under each chart for screen readers.
 (function () {
   "use strict";
+  // Progress bars: their width from data-width (a style attribute would be refused by the
+  // Content-Security-Policy); the percentage is written beside each bar.
+  document.querySelectorAll(".bar span[data-width]").forEach(function (span) {
+    span.style.width = Math.min(100, Number(span.dataset.width) || 0) + "%";
+  });
+
   function draw() {
     var source = document.getElementById("kpi-chart-data");
     if (!source || typeof window.Chart === "undefined") return;

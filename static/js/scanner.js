@@ -54,6 +54,8 @@
   var api = root.dataset.api;
   var sessionId = Number(root.dataset.session);
   var scanPass = root.dataset.pass;
+  var renewUrl = root.dataset.renew;
+  var renewMs = Number(root.dataset.renewIn) * 1000;
   var texts = document.getElementById("scan-messages").dataset;
   var resultSlot = document.getElementById("scan-result");
   var pendingBox = document.getElementById("scan-pending");
@@ -98,8 +100,12 @@
       body: JSON.stringify({ session: item.session, code: item.code, nonce: item.nonce, device: item.device }),
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
-      // An expired scanner pass (401) or an HTML error page is not an answer: keep the scan.
-      if (response.status === 401) return { sent: false, problem: "login" };
+      // An expired scanner pass (401) or an HTML error page is not an answer: keep the scan,
+      // and fetch a fresh pass for the next try.
+      if (response.status === 401) {
+        renewPass();
+        return { sent: false, problem: "login" };
+      }
       if (response.redirected || type.indexOf("application/json") === -1) {
         return { sent: false, problem: response.status >= 500 ? "failed" : "login" };
       }
@@ -137,6 +143,50 @@
 
   window.addEventListener("online", flush);
   setInterval(flush, RETRY_MS);
+
+  // --- the scanner pass: short-lived, renewed while the page stays open ---------------------
+  // The server refuses a pass after a few minutes, or at once when its user logged out or may
+  // no longer scan here. A renewal goes through the login, role and venue checks again; when
+  // it fails the scans wait in the queue and the page says to log in again.
+
+  var renewTimer = null;
+  var renewing = null;
+
+  function scheduleRenewal(ms) {
+    clearTimeout(renewTimer);
+    renewTimer = setTimeout(renewPass, ms);
+  }
+
+  function renewPass() {
+    if (renewing) return renewing;
+    renewing = fetch(renewUrl, {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || response.redirected || type.indexOf("application/json") === -1) return false;
+      return response.json().then(function (data) {
+        scanPass = data.pass;
+        scheduleRenewal(Number(data.renew_in) * 1000);
+        return true;
+      });
+    }, function () {
+      return false;
+    }).then(function (renewed) {
+      renewing = null;
+      if (!renewed) scheduleRenewal(RETRY_MS); // offline or logged out: the queue keeps the scans
+      return renewed;
+    });
+    return renewing;
+  }
+
+  scheduleRenewal(renewMs);
+  // A phone that slept past its timer renews as soon as it is looked at again.
+  var hiddenAt = 0;
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { hiddenAt = Date.now(); return; }
+    if (hiddenAt && Date.now() - hiddenAt > RETRY_MS) renewPass();
+  });
 
   // --- showing the answer: big, coloured, with a beep and a buzz ----------------------------
 
@@ -191,6 +241,7 @@
   }
 
   function answered(data, item, later) {
+    setTimeout(keepFocus, 0);
     var level = data.level || "bad";
     var text = data.name && level !== "ok" ? data.name + ": " + data.message : data.message;
     addToLog(level, text, later);
@@ -221,8 +272,10 @@
 
   // --- typed or pasted tickets (and USB scanners, which type and press Enter) ---------------
 
+  var WEDGE_KEY = "tsunagu.scanner.wedge";
   var typed = document.getElementById("scan-typed");
   var codeInput = document.getElementById("scan-code");
+  var wedge = document.getElementById("scan-wedge");
   typed.addEventListener("submit", function (event) {
     event.preventDefault();
     unlockAudio();
@@ -231,6 +284,24 @@
     codeInput.value = "";
     codeInput.focus();
   });
+
+  // A barcode reader types into whatever has the focus: with the reader switched on, the
+  // field keeps it after every answer and every refresh of the roster, unless staff moved to
+  // another field or button themselves.
+  function keepFocus() {
+    if (!wedge.checked) return;
+    var active = document.activeElement;
+    var elsewhere = active && active !== codeInput && active !== document.body &&
+      /^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(active.tagName) && active !== wedge;
+    if (!elsewhere) codeInput.focus();
+  }
+  try { wedge.checked = localStorage.getItem(WEDGE_KEY) === "1"; } catch (e) { /* no storage */ }
+  wedge.addEventListener("change", function () {
+    try { localStorage.setItem(WEDGE_KEY, wedge.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+    if (wedge.checked) codeInput.focus();
+  });
+  document.body.addEventListener("htmx:afterSettle", keepFocus);
+  keepFocus();
 
   // --- the camera -----------------------------------------------------------------------------
 
@@ -303,6 +374,8 @@
         video.srcObject = media;
         view.hidden = false;
         toggle.textContent = toggle.dataset.stop;
+        // On a phone the picture and the answer below it fill the screen together.
+        root.scrollIntoView({ block: "start" });
         return video.play();
       })
       .then(scanFrame)

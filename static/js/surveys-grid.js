@@ -4,6 +4,11 @@
   "use strict";
   var NUMBERS = /^[0-9０-９\s,、，;；\/・]*$/;
 
+  // The grid's column count (a style attribute would be refused by the Content-Security-Policy).
+  document.querySelectorAll(".survey-grid[data-cols]").forEach(function (grid) {
+    grid.style.setProperty("--cols", grid.dataset.cols);
+  });
+
   function focusEntry() {
     var entry = document.getElementById("grid-entry");
     if (!entry) return;

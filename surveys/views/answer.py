@@ -12,6 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.clientip import client_address
 from attendance.queries import ticket_by_token
 from classes.models import BookingStatus
 from surveys import answers, queries, services
@@ -105,7 +106,8 @@ def _handle(request, survey, *, response, channel, where, action, public_hash_sa
         ), None
     if request.method == "GET":
         draft = response.draft if response is not None else {}
-        if not draft and where.get("resident") is not None:
+        resident = where.get("resident")
+        if not draft and resident is not None and resident.consent_data_use:
             draft = _prefilled(questions, where["resident"])
         return _form_page(request, survey, questions, action=action, draft=draft), None
     raw = answers.raw_from_post(questions, request.POST)
@@ -215,12 +217,8 @@ def answer_invitation(request, token):
     return page
 
 
-def _client_address(request):
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request, survey):
-    key = f"surveys:public:{survey.pk}:{_client_address(request)}"
+    key = f"surveys:public:{survey.pk}:{client_address(request)}"
     cache.add(key, 0, PUBLIC_WINDOW_SECONDS)
     try:
         count = cache.incr(key)
@@ -258,7 +256,7 @@ def answer_public(request, token):
         response = Response.objects.filter(
             pk=int(draft_id), survey=survey, channel=Channel.PUBLIC, submitted_at__isnull=True
         ).first()
-    salt = hashlib.sha256(f"{settings.SECRET_KEY}|{_client_address(request)}".encode()).hexdigest()
+    salt = hashlib.sha256(f"{settings.SECRET_KEY}|{client_address(request)}".encode()).hexdigest()
     page, saved = _handle(
         request,
         survey,

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from attendance.models import Ticket
 from attendance.tickets import ticket_issue
+from audit.models import AccessLog
 from classes.booking import booking_create, offer_accept
 from classes.models import BookingStatus
 from tests.factories import tokyo
@@ -150,8 +151,10 @@ def test_a4_ticket_has_the_class_in_japanese_and_a_qr_that_scans(desk_client, bo
     assert_cjk_font_embedded(content)
     assert_size(content, A4_POINTS)
     assert pdf_pages(content) == 1
-    token = Ticket.objects.get(booking=booked, revoked_at__isnull=True).token  # issued on need
-    assert pdf_qr_codes(content) == [f"http://testserver/t/{token}/"]
+    ticket = Ticket.objects.get(booking=booked, revoked_at__isnull=True)  # issued on need
+    assert pdf_qr_codes(content) == [f"http://testserver/t/{ticket.token}/"]
+    code = f"{ticket.short_code[:4]}-{ticket.short_code[4:]}"
+    assert f"受付コード {code}" in text  # typed by hand when the QR cannot be read
 
 
 def test_postcard_ticket_is_100_by_148_mm_and_its_qr_scans(dx_client, booked):
@@ -162,8 +165,9 @@ def test_postcard_ticket_is_100_by_148_mm_and_its_qr_scans(dx_client, booked):
     assert_cjk_font_embedded(content)
     text = pdf_text(content)
     assert "はじめてのスマホ教室" in text and "日知屋公民館" in text
-    token = ticket_issue(booking_id=booked.pk).token
-    assert pdf_qr_codes(content) == [f"http://testserver/t/{token}/"]
+    ticket = ticket_issue(booking_id=booked.pk)
+    assert pdf_qr_codes(content) == [f"http://testserver/t/{ticket.token}/"]
+    assert ticket.short_code_display in text
 
 
 def test_resident_prints_from_the_token_link_without_logging_in(client, booked, settings):
@@ -249,8 +253,8 @@ def roster_session(make, desk_user, venue_user):
     return session
 
 
-def roster(client, session):
-    return client.get(reverse("attendance:roster_pdf", args=[session.pk]))
+def roster(client, session, purpose="会場で受付に使う"):
+    return client.post(reverse("attendance:roster_pdf", args=[session.pk]), {"purpose": purpose})
 
 
 def test_roster_lists_seats_then_the_waitlist_in_japanese(venue_client, roster_session):
@@ -264,15 +268,40 @@ def test_roster_lists_seats_then_the_waitlist_in_japanese(venue_client, roster_s
     seats, waitlist = text.split("キャンセル待ち（順番）")
     assert "佐藤 一郎" in seats and "鈴木 次郎" in seats and "サトウ" in seats
     assert "高橋 三郎" in waitlist and "高橋 三郎" not in seats
-    assert "出席" in seats and "090-0" in seats  # attendance box column, phone numbers
+    # The attendance box column; venue staff get the phones' last 4 digits, never the number.
+    assert "出席" in seats and "末尾" in seats and "090-0" not in seats
     assert_cjk_font_embedded(response.content)
     assert_size(response.content, A4_POINTS)
+
+
+def test_desk_roster_has_the_phone_numbers(desk_client, roster_session):
+    text = pdf_text(roster(desk_client, roster_session).content)
+    assert "090-0" in text
+
+
+def test_roster_asks_what_it_is_for_first_and_records_it(venue_client, venue_user, roster_session):
+    url = reverse("attendance:roster_pdf", args=[roster_session.pk])
+    page = venue_client.get(url)
+    assert page.status_code == 200 and "何に使いますか" in page.content.decode()
+    assert "佐藤" not in page.content.decode()
+    refused = roster(venue_client, roster_session, purpose="")
+    assert refused.status_code == 200 and "何に使うかを書いてください" in refused.content.decode()
+    assert not AccessLog.objects.exists()
+
+    assert roster(venue_client, roster_session).status_code == 200
+
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.action, entry.what) == (venue_user, "export", "roster PDF")
+    assert (entry.row_count, entry.purpose) == (3, "会場で受付に使う")
+    booked = set(roster_session.bookings.values_list("resident_id", flat=True))
+    assert set(entry.residents.values_list("resident_id", flat=True)) == booked
 
 
 def test_roster_queries_do_not_grow_with_bookings(
     desk_client, make, desk_user, roster_session, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6) as few:
+    # + the access-log row and its residents (one bulk insert, in a savepoint)
+    with django_assert_max_num_queries(9) as few:
         roster(desk_client, roster_session)
     for _ in range(15):
         booking_create(session_id=roster_session.pk, resident_id=make.resident().pk, user=desk_user)
@@ -293,8 +322,8 @@ def test_roster_refuses_roles_without_sessions_and_anonymous(
     for user in (volunteer_user, no_role_user):
         client.force_login(user)
         assert roster(client, roster_session).status_code == 403
-    assert client.get(reverse("attendance:roster_pdf", args=[987654])).status_code == 403
+    assert client.post(reverse("attendance:roster_pdf", args=[987654])).status_code == 403
 
 
 def test_unknown_session_roster_is_404(desk_client):
-    assert desk_client.get(reverse("attendance:roster_pdf", args=[987654])).status_code == 404
+    assert desk_client.post(reverse("attendance:roster_pdf", args=[987654])).status_code == 404

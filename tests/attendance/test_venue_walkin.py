@@ -72,15 +72,97 @@ def test_walk_in_of_a_registered_resident(venue_client, session, make, venue_use
     assert "山田 花子 様 受付しました" in page.content.decode()
 
 
-def test_walk_in_search_lists_residents_with_a_button(venue_client, session, make):
-    make.resident(family_name="山田", given_name="花子", family_name_kana="ヤマダ")
+def search(client, session, text, *, htmx=True):
+    """The walk-in search box, sent by POST (as htmx does, or as the plain form without it)."""
     url = reverse("attendance:venue_walkin_search", args=[session.pk])
-    text = venue_client.get(url, {"q": "ﾔﾏﾀﾞ"}).content.decode()
-    assert "山田 花子" in text and 'name="walkin-resident"' in text and "この方を受付" in text
-    nobody = venue_client.get(url, {"q": "わたなべ"}).content.decode()
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(url, {"q": text}, **headers)
+
+
+def yamada(make, **fields):
+    values = {
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "birth_year": 1950,
+        "phone_mobile": "+819012345678",
+        "notes": "膝が悪い",
+    }
+    return make.resident(**{**values, **fields})
+
+
+def test_walk_in_search_finds_a_person_by_full_reading_and_birth_year(venue_client, session, make):
+    found = yamada(make)
+    text = search(venue_client, session, "ﾔﾏﾀﾞ ﾊﾅｺ 昭和25年").content.decode()
+    assert f'name="walkin-resident" value="{found.pk}"' in text and "この方を受付" in text
+    # What confirms who it is: the reading, the birth year, the phone's last 4 digits.
+    assert "ヤマダ ハナコ" in text and "昭和25年" in text and "5678" in text
+    assert "090-1234-5678" not in text and "+819012345678" not in text
+    assert "膝が悪い" not in text
+    assert (
+        search(venue_client, session, "やまだはなこ 1950")
+        .content.decode()
+        .count('name="walkin-resident"')
+        == 1
+    )
+
+
+def test_walk_in_search_finds_a_person_by_complete_phone_number(venue_client, session, make):
+    found = yamada(make, phone_mobile="", phone_home="+81982522111")
+    for typed in ("0982-52-2111", "０９８２５２２１１１"):
+        text = search(venue_client, session, typed).content.decode()
+        assert f'value="{found.pk}"' in text, typed
+        assert "2111" in text and "0982-52-2111" not in text.replace(f'value="{typed}"', "")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["090", "0901234", "ア", "ﾔﾏﾀﾞ", "やまだ", "やまだ はなこ", "山田 花子 1950", "090 1950"],
+)
+def test_walk_in_search_by_venue_staff_is_no_directory(venue_client, session, make, typed):
+    yamada(make)
+    text = search(venue_client, session, typed).content.decode()
+    assert 'name="walkin-resident"' not in text
+    assert "それだけでは探せません" in text
+
+
+def test_walk_in_search_by_family_name_and_year_finds_nobody(venue_client, session, make):
+    yamada(make)
+    text = search(venue_client, session, "やまだ 1950").content.decode()
+    assert 'name="walkin-resident"' not in text and "見つかりませんでした" in text
+
+
+def test_walk_in_search_by_venue_staff_returns_three_at_most(venue_client, session, make):
+    for _ in range(5):
+        yamada(make, phone_mobile="")
+    text = search(venue_client, session, "やまだ はなこ 1950").content.decode()
+    assert text.count('name="walkin-resident"') == 3
+
+
+def test_walk_in_search_by_staff_who_may_browse_residents_searches_as_the_desk(
+    dx_client, session, make
+):
+    yamada(make)
+    text = search(dx_client, session, "ﾔﾏﾀﾞ").content.decode()
+    assert text.count('name="walkin-resident"') == 1
+
+
+def test_walk_in_search_without_javascript_renders_the_page_with_the_results(
+    venue_client, session, make
+):
+    found = yamada(make)
+    response = search(venue_client, session, "09012345678", htmx=False)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f'value="{found.pk}"' in text and "当日参加" in text
+    nobody = search(venue_client, session, "やまだ わたる 1950").content.decode()
     assert "下の欄で登録してください" in nobody
-    page = venue_client.get(reverse("attendance:venue_walkin", args=[session.pk]), {"q": "やまだ"})
-    assert "山田 花子" in page.content.decode()
+
+
+def test_walk_in_search_is_not_a_get(venue_client, session):
+    url = reverse("attendance:venue_walkin_search", args=[session.pk])
+    assert venue_client.get(url, {"q": "09012345678"}).status_code == 405
 
 
 def test_walk_in_of_a_new_person(venue_client, session, venue_user):
@@ -188,6 +270,7 @@ def test_a_possible_duplicate_is_shown_before_registering(venue_client, session,
     text = first.content.decode()
     assert first.status_code == 200 and "同じふりがな、または同じ電話番号の方" in text
     assert f'name="walkin-resident" value="{same.pk}"' in text
+    assert "8888" in text and "090-9999-8888" not in text  # only what confirms who it is
     assert Resident.objects.count() == 1
 
     registered = post(venue_client, session, **NEW_PERSON, confirm_new="on")

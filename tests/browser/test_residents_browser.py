@@ -27,6 +27,8 @@ def test_results_appear_as_you_type_and_lead_to_the_record(
     )
     make.resident(family_name="佐藤", family_name_kana="サトウ", phone_mobile="+818011112222")
     login(desk_user)
+    addresses = []  # every URL the browser asks for: none may carry what was typed
+    page.on("request", lambda request: addresses.append(request.url))
     page.goto(f"{live_server.url}/residents/")
     assert page.evaluate(UNLABELLED_INPUTS) == []
 
@@ -47,6 +49,7 @@ def test_results_appear_as_you_type_and_lead_to_the_record(
     results.get_by_text("山田 太郎").click()
     page.wait_for_url(f"**/residents/{taro.pk}/")
     assert page.locator("h1").inner_text().startswith("山田 太郎")
+    assert not [url for url in addresses if "q=" in url or "1234" in url]
 
 
 def test_register_form_is_labelled_and_keeps_input_on_error(page, login, live_server, desk_user):

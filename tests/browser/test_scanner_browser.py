@@ -3,7 +3,6 @@ reads it and checks the person in; scans made while the network is down are sent
 
 import datetime
 import uuid
-from urllib.parse import urlencode
 
 import pytest
 import qrcode
@@ -23,6 +22,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 API_ROUTE = "**/venue/api/checkin/**"
 PHONE = {"width": 375, "height": 740}
+TALL_PHONE = {"width": 390, "height": 844}
+
+IN_VIEW = """el => { const r = el.getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight; }"""
 WIDTH, HEIGHT = 640, 480
 
 
@@ -93,7 +96,7 @@ def test_the_camera_reads_a_ticket_then_says_already_checked_in(
     video = write_y4m(tmp_path / "ticket.y4m", ticket_url)
 
     context = camera_browser(str(video)).new_context(
-        locale="ja-JP", timezone_id="Asia/Tokyo", viewport=PHONE
+        locale="ja-JP", timezone_id="Asia/Tokyo", viewport=TALL_PHONE
     )
     context.add_cookies([session_cookie(venue_user, live_server)])
     page = context.new_page()
@@ -104,6 +107,9 @@ def test_the_camera_reads_a_ticket_then_says_already_checked_in(
     ok = page.locator("#scan-result .scan-result.ok")
     ok.wait_for()
     assert ok.inner_text().strip() == "山田 太郎 様 受付しました"
+    # The picture and the answer are in sight together on the phone held upright.
+    assert page.locator("#scanner-video").evaluate(IN_VIEW)
+    assert ok.evaluate(IN_VIEW)
     checkin = CheckIn.objects.get()
     assert (checkin.result, checkin.channel, checkin.ticket_id) == ("ok", "camera", ticket.pk)
     assert checkin.device.startswith("会場端末-")
@@ -210,7 +216,45 @@ def test_the_venue_pages_pass_axe(page, login, live_server, axe, make, venue_use
     page.get_by_role("button", name="登録して受付する").click()
     page.get_by_text("入力してください。").first.wait_for()
     check("walk-in errors")
+    # A walk-in found by the full reading and birth year, typed in (sent by POST, not in a URL).
     walkin_url = reverse("attendance:venue_walkin", args=[session.pk])
-    page.goto(f"{live_server.url}{walkin_url}?{urlencode({'q': 'やまだ'})}")
+    page.goto(f"{live_server.url}{walkin_url}")
+    page.fill("#walkin-q", "やまだ")
+    page.get_by_text("それだけでは探せません").wait_for()
+    page.fill("#walkin-q", "やまだ たろう 1950")
+    page.locator("#walkin-results").get_by_role("button", name="この方を受付").first.wait_for()
+    assert page.url == f"{live_server.url}{walkin_url}"
     check("walk-in search")
     assert found == {}
+
+
+def test_a_barcode_reader_that_types_checks_in_and_keeps_the_cursor(
+    page, login, live_server, make, venue_user, desk_user
+):
+    session = running_now(make, venue_user, capacity=5)
+    first = ticket_for(session, make.resident(family_name="山田", given_name="一郎"), desk_user)
+    second = ticket_for(session, make.resident(family_name="佐藤", given_name="花子"), desk_user)
+    login(venue_user)
+    page.set_viewport_size(TALL_PHONE)
+    page.goto(live_server.url + reverse("attendance:venue_session", args=[session.pk]))
+    back = page.get_by_role("link", name="今日の開催回に戻る").bounding_box()
+    assert back["height"] >= 44  # a tap target for a thumb
+
+    page.get_by_label("読み取り機（バーコードリーダー）を使う").check()
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+    # The reader types the QR's text and Enter, as a keyboard would.
+    page.keyboard.type(live_server.url + reverse("attendance:ticket", args=[first.token]))
+    page.keyboard.press("Enter")
+    page.locator("#scan-result .scan-result.ok").get_by_text("山田 一郎").wait_for()
+    expect(page.locator('#venue-counts [data-count="checked_in"]')).to_have_text("1")
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+    # The code printed under the QR, typed by hand the same way.
+    page.keyboard.type(second.short_code_display.lower())
+    page.keyboard.press("Enter")
+    page.locator("#scan-result .scan-result.ok").get_by_text("佐藤 花子").wait_for()
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+    assert CheckIn.objects.filter(result="ok").count() == 2
+
+    page.reload()  # the choice is kept on this device
+    assert page.get_by_label("読み取り機（バーコードリーダー）を使う").is_checked()
+    assert page.evaluate("document.activeElement.id") == "scan-code"

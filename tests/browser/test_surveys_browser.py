@@ -4,12 +4,14 @@ tables page draws its charts."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from attendance.tickets import ticket_issue
 from classes.booking import booking_create
 from classes.models import Booking, BookingStatus
 from surveys.models import Response, Survey
 from surveys.services import survey_from_template
+from tests.browser.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,16 +60,16 @@ def test_a_resident_answers_from_the_ticket_on_a_phone_without_javascript(
     context, page = phone(javascript=False)
     page.goto(f"{live_server.url}{reverse('attendance:ticket', args=[attended_ticket.token])}")
     page.click(f"a[href='{reverse('surveys:answer_ticket', args=[attended_ticket.token])}']")
-    assert page.locator("fieldset legend").count() == 6
+    expect(page.locator("fieldset legend")).to_have_count(6)
     # Send without the required answers: errors next to the questions.
     page.click("button[name=submit]")
-    assert page.locator(".question.has-error").count() == 2
+    expect(page.locator(".question.has-error")).to_have_count(2)
     page.get_by_label("5 とても満足").check()
     page.get_by_label("よく理解できた").check()
     page.get_by_label("LINEの使い方").check()
     page.get_by_label("その他", exact=True).first.check()
     page.click("button[name=submit]")
-    assert page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_have_text("ありがとうございます")
     response = Response.objects.get()
     assert response.submitted_at is not None
     assert response.age_band == 7  # prefilled from 1948, kept
@@ -81,7 +83,7 @@ def test_the_answer_page_passes_axe_on_a_phone(phone, live_server, attended_tick
     page.goto(f"{live_server.url}{url}")
     assert axe(page) == []
     page.click("button[name=submit]")  # with errors shown
-    assert page.locator(".question.has-error").count() == 2
+    expect(page.locator(".question.has-error")).to_have_count(2)
     assert axe(page) == []
     tap = page.locator(".choice").first.bounding_box()
     assert tap["height"] >= 44
@@ -96,17 +98,15 @@ def test_desk_types_paper_forms_with_the_keyboard_only(
 ):
     login(desk_user)
     page.goto(f"{live_server.url}{reverse('surveys:grid', args=[survey.pk])}")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'cell-1'")
+    wait_until(page, "document.activeElement && document.activeElement.id === 'cell-1'")
     for n, cells in enumerate([["5", "1", "1 2"], ["4", "2", "13"], ["3", "1", ""]], start=1):
         for index, value in enumerate(cells):
             page.keyboard.type(value)
             if index < len(cells) - 1:
                 page.keyboard.press("Tab")
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"document.querySelector('#grid-count strong').textContent === '{n}'"
-        )
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'cell-1'")
+        wait_until(page, f"document.querySelector('#grid-count strong').textContent === '{n}'")
+        wait_until(page, "document.activeElement && document.activeElement.id === 'cell-1'")
     assert Response.objects.count() == 3
     assert page.locator("#grid-rows .grid-row").count() == 3
     # A wrong number stays in the row with its message, and the cursor goes back to it.
@@ -126,9 +126,16 @@ def test_tables_page_draws_charts(page, login, live_server, dx_user, survey, axe
         answer(survey, q1=[code], q2=[1], q3=[1, 2])
     login(dx_user)
     page.goto(f"{live_server.url}{reverse('surveys:tables', args=[survey.pk])}")
-    page.wait_for_function(
-        "typeof Chart !== 'undefined' && Chart.instances && Object.keys(Chart.instances).length > 0"
+    wait_until(
+        page,
+        "typeof Chart !== 'undefined' && Chart.instances"
+        " && Object.keys(Chart.instances).length > 0",
     )
+    assert axe(page) == []
+    # The cross-table, wider than a screen, scrolls in a region the keyboard can reach.
+    page.locator("#cross-heading + form").get_by_role("button").click()
+    page.locator("table.crosstab").wait_for()
+    assert page.locator("table.crosstab").evaluate("t => t.closest('[tabindex]').tabIndex") == 0
     assert axe(page) == []
 
 

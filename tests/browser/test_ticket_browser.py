@@ -6,11 +6,11 @@ from django.urls import reverse
 from attendance.tickets import ticket_issue, ticket_reissue
 from classes.booking import booking_create
 from classes.models import BookingStatus
+from tests.browser.conftest import PHONE, scrolls_sideways
 from tests.factories import tokyo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 667}
 # A 1280 px wide window at 200 % zoom lays the page out in 640 CSS pixels.
 ZOOMED = {"width": 640, "height": 800}
 
@@ -29,36 +29,6 @@ def ticket(make, desk_user):
     resident = make.resident(family_name="日向", given_name="花子")
     booking = booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
     return ticket_issue(booking_id=booking.booking.pk)
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    contexts = []
-
-    def open_at(path, *, viewport, scale=1):
-        context = browser.new_context(
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-            viewport=viewport,
-            device_scale_factor=scale,
-            is_mobile=viewport is PHONE,
-            has_touch=viewport is PHONE,
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}{path}")
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
-
-
-def scrolls_sideways(page):
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
-    )
 
 
 def test_ticket_page_on_a_phone_passes_axe_and_shows_a_big_qr(open_page, axe, ticket):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from classes.booking import booking_cancel, booking_create
 from classes.models import Booking, BookingStatus
+from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,23 @@ def test_desk_lists_upcoming_sessions_with_seats_left(desk_client, make, desk_us
     assert session in sessions and past not in sessions
     assert sessions[sessions.index(session)].seats_left == 2
     assert "予約受付" in page.content.decode()
+
+
+def test_desk_lists_sessions_under_one_heading_per_day(desk_client, make):
+    morning = timezone.localtime(timezone.now() + datetime.timedelta(days=2)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    for hours in (0, 3):
+        make.session(starts_at=morning + datetime.timedelta(hours=hours))
+    make.session(starts_at=morning + datetime.timedelta(days=1))
+
+    page = desk_client.get(reverse("classes:desk_sessions")).content.decode()
+
+    days = [morning.date(), morning.date() + datetime.timedelta(days=1)]
+    assert page.count('class="desk-day"') == 2
+    for day in days:  # each date heads its sessions once and is not repeated on every row
+        assert page.count(f"{day.month}月{day.day}日") == 1
+    assert page.count("13:00–14:30") == 1
 
 
 def test_desk_page_queries_do_not_grow_with_sessions(
@@ -264,3 +282,81 @@ def test_resident_page_shows_their_bookings(desk_client, make, desk_user):
     assert "LINEの使い方" in partial and "<html" not in partial
     page = desk_client.get(url).content.decode()
     assert "LINEの使い方" in page and "<html" in page
+
+
+def test_a_cancelled_bookings_page_reads_back_nothing(desk_client, make, desk_user):
+    resident = make.resident(family_name="山田", given_name="太郎")
+    made = booking_create(session_id=make.session().pk, resident_id=resident.pk, user=desk_user)
+    booking_cancel(booking_id=made.booking.pk, user=desk_user)
+
+    page = desk_client.get(reverse("classes:booking_done", args=[made.booking.pk]))
+    text = page.content.decode()
+
+    assert "この予約は取り消されています" in text
+    assert "ご予約を承りました" not in text and "予約完了" not in text
+    assert "readback" not in text
+
+
+def test_an_offer_accepted_at_the_desk_reads_back_like_a_booking(desk_client, make, desk_user):
+    session = make.session(capacity=1, venue=make.venue(name="日知屋公民館"))
+    seated = booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
+    waiting_person = make.resident(family_name="佐藤", given_name="一郎")
+    waiting = booking_create(session_id=session.pk, resident_id=waiting_person.pk, user=desk_user)
+    booking_cancel(booking_id=seated.booking.pk, user=desk_user)
+
+    answered = desk_client.post(
+        reverse("classes:offer_accept", args=[waiting.booking.pk]), follow=True
+    )
+
+    text = answered.content.decode()
+    assert answered.redirect_chain[-1][0].startswith(
+        reverse("classes:booking_done", args=[waiting.booking.pk])
+    )
+    assert "空席のご案内を受けていただきました" in text
+    assert "佐藤 一郎様、ご予約を承りました" in text and "日知屋公民館" in text
+    assert reverse("attendance:booking_ticket_panel", args=[waiting.booking.pk]) in text
+
+
+def test_a_booking_made_by_mistake_is_taken_back_in_one_step(
+    desk_client, make, desk_user, followups
+):
+    session = make.session(capacity=1)
+    resident = make.resident(preferred_contact="sms", phone_mobile="+819012345678")
+    response = post_booking(desk_client, resident, session)
+    booking = Booking.objects.get(resident=resident)
+    waiting = booking_create(session_id=session.pk, resident_id=make.resident().pk, user=desk_user)
+    followups.run()
+    confirmation = Message.objects.get(key=f"confirmation:{booking.pk}")
+    assert confirmation.status == "queued"  # not gone yet
+    page = desk_client.get(response["Location"]).content.decode()
+    undo = reverse("classes:booking_undo", args=[booking.pk])
+    assert undo in page
+
+    back = desk_client.post(undo, follow=True)
+    followups.run()
+
+    assert "予約を取り消しました" in back.content.decode()
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == ("cancelled", "entered_in_error")
+    confirmation.refresh_from_db()
+    assert confirmation.status == "cancelled"  # the caller is not told of a booking they lack
+    waiting.booking.refresh_from_db()
+    assert waiting.booking.status == BookingStatus.OFFERED  # the seat goes to the next in line
+
+
+def test_a_booking_can_only_be_taken_back_within_minutes(desk_client, make, settings):
+    settings.BOOKING_UNDO_MINUTES = 10
+    resident = make.resident()
+    post_booking(desk_client, resident, make.session())
+    booking = Booking.objects.get()
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+
+    page = desk_client.get(reverse("classes:booking_done", args=[booking.pk])).content.decode()
+    refused = desk_client.post(reverse("classes:booking_undo", args=[booking.pk]), follow=True)
+
+    assert reverse("classes:booking_undo", args=[booking.pk]) not in page
+    assert "取り消しできる時間を過ぎました" in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.BOOKED

@@ -86,6 +86,8 @@ def test_venue_staff_see_only_their_venues(venue_client, make, two_venues):
         venue_client.get(reverse("classes:session_contacts", args=[theirs.pk])).status_code == 403
     )
     assert venue_client.get(reverse("classes:session_cancel", args=[mine.pk])).status_code == 403
+    # The contact list is a page of phone numbers: for the staff who make the calls.
+    assert venue_client.get(reverse("classes:session_contacts", args=[mine.pk])).status_code == 403
 
 
 def test_venue_staff_do_not_get_the_booking_link(venue_client, make, two_venues):

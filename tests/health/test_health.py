@@ -65,6 +65,8 @@ def test_a_fresh_heartbeat_answers_200_without_login_in_one_query(
     client, settings, django_assert_num_queries
 ):
     settings.HEARTBEAT_STALE_SECONDS = 300
+    # A cache apart from the database (Redis in production), so the count is the check's own.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     heartbeat_record(now=timezone.now() - datetime.timedelta(seconds=42))
     with django_assert_num_queries(1):
         response = client.get(URL)
@@ -72,6 +74,7 @@ def test_a_fresh_heartbeat_answers_200_without_login_in_one_query(
     assert response.json() == {
         "status": "ok",
         "database": "ok",
+        "cache": "ok",
         "tasks": "ok",
         "heartbeat_age_seconds": 42,
         "stale_after_seconds": 300,
@@ -107,6 +110,34 @@ def test_a_database_that_does_not_answer_answers_503(client):
     assert response.json()["tasks"] == "unknown"
 
 
+def redis_cache(url):
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "wt-ops-health-test",
+        }
+    }
+
+
+def test_a_cache_that_does_not_answer_answers_503(client, settings):
+    heartbeat_record()  # the database and the cluster are fine
+    settings.CACHES = redis_cache("redis://127.0.0.1:1/0")  # nothing listens there
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["status"] == "failing"
+    assert response.json()["cache"] == "unreachable"
+    assert response.json()["database"] == "ok" and response.json()["tasks"] == "ok"
+
+
+def test_a_shared_redis_cache_that_answers_is_ok(client, settings):
+    heartbeat_record()
+    settings.CACHES = redis_cache("redis://127.0.0.1:6379/13")
+    response = client.get(URL)
+    assert response.status_code == 200, response.json()
+    assert response.json()["cache"] == "ok"
+
+
 def test_the_answer_holds_no_personal_data_and_names_every_field(client, dx_user):
     heartbeat_record()
     client.force_login(dx_user)  # even for a logged-in user it says nothing about anyone
@@ -114,6 +145,7 @@ def test_the_answer_holds_no_personal_data_and_names_every_field(client, dx_user
     assert set(answer) == {
         "status",
         "database",
+        "cache",
         "tasks",
         "heartbeat_age_seconds",
         "stale_after_seconds",

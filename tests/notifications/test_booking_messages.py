@@ -261,3 +261,27 @@ def test_a_reminder_call_stays_while_the_booking_stands(make, desk_user, followu
     followups.run()
     call.refresh_from_db()
     assert call.status == "not_needed"
+
+
+def test_a_couple_sharing_a_home_phone_are_one_after_the_other_on_the_call_list(
+    make, desk_user, desk_client
+):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    session = make.session(
+        starts_at=tokyo(tomorrow.year, tomorrow.month, tomorrow.day, 13, 30), capacity=5
+    )
+    home = {"phone_mobile": "", "phone_home": "+81982520001"}
+    taro = person(make, "staff_call", family_name="黒木", given_name="太郎", **home)
+    someone = person(make, "staff_call", family_name="甲斐", given_name="次郎")
+    hanako = person(make, "staff_call", family_name="黒木", given_name="花子", **home)
+    for resident in (taro, someone, hanako):
+        booking_create(session_id=session.pk, resident_id=resident.pk, user=desk_user)
+    notify.day_before_reminders()
+
+    page = desk_client.get(reverse("notifications:call_list"))
+    calls = page.context["open_calls"]
+    assert [c.who.split("（")[0] for c in calls] == ["黒木 太郎", "黒木 花子", "甲斐 次郎"]
+    assert [len(c.same_number) for c in calls] == [1, 1, 0]
+    text = page.content.decode()
+    assert "同じ番号への連絡がほかに1件あります" in text
+    assert f'href="#call-{calls[1].pk}"' in text  # from 太郎's card to 花子's

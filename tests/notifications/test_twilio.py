@@ -3,7 +3,9 @@ are told apart (temporary: retry later; permanent: stop and show staff; unknown:
 before any retry, so that a resident never gets a message twice)."""
 
 import datetime
+import socket
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -350,3 +352,17 @@ def test_a_stopped_worker_that_had_sent_is_not_sent_again(stub, settings, clock)
     assert (message.status, message.provider_id) == ("sent", stub.sent()[0]["sid"])
     assert (other.status, other.attempts) == ("sent", 2)
     assert [r["form"]["To"] for r in stub.sent()] == ["+819011112222", "+819033334444"]
+
+
+def test_the_stub_takes_no_send_from_a_client_that_died_before_its_body(stub):
+    # A worker killed between the request's headers and its body: the real API never sees the
+    # request whole, and the cluster test counts the stub's sends as what reached Twilio.
+    url = urlsplit(stub.url)
+    path = f"/2010-04-01/Accounts/{SID}/Messages.json"
+    with socket.create_connection((url.hostname, url.port)) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\nBody=abc".encode()
+        )
+    assert message_send(message_id=queue().pk) == Status.SENT
+    assert [r["form"]["To"] for r in stub.sent()] == ["+819011112222"]

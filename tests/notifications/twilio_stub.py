@@ -252,7 +252,13 @@ class TwilioStub:
     def _handle(self, handler, method):
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
-        fields = parse_qs(handler.rfile.read(length).decode())
+        body = handler.rfile.read(length)
+        if len(body) < length:
+            # The client died between its headers and its body (a worker killed mid-send): the
+            # real API never sees such a request whole, so nothing is recorded or sent.
+            handler.close_connection = True
+            return
+        fields = parse_qs(body.decode())
         form = {k: v[0] for k, v in fields.items()}
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         kind = "sms" if parts.path.endswith("/Messages.json") else "voice"

@@ -19,6 +19,8 @@ PAGES = {
     "reports:export_start": (Perm.REPORTS_VIEW, "plan"),  # POST only: GET answers 405
     "reports:opendata_events": (Perm.REPORTS_VIEW, "plan"),
     "reports:opendata_participation": (Perm.REPORTS_VIEW, "plan"),
+    "reports:programme": (Perm.REPORTS_VIEW, "plan"),
+    "reports:programme_export": (Perm.REPORTS_VIEW, "plan"),
     "reports:indicator_breakdown": (Perm.REPORTS_VIEW, "indicator"),
     "reports:indicator_edit": (Perm.REPORTS_EDIT, "indicator"),
     "reports:target_create": (Perm.REPORTS_EDIT, "indicator"),

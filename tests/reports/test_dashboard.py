@@ -88,7 +88,7 @@ def test_rate_metrics_show_each_months_own_value(kpi):
 
 def test_fiscal_year_choices_are_the_plans_years_that_have_begun(kpi):
     choices = queries.fiscal_year_choices(kpi.plan, today=AUG_2025)
-    assert choices == [(2025, "令和7年度"), (2024, "令和6年度")]
+    assert choices == [(2025, "令和7年度（2025年度）"), (2024, "令和6年度（2024年度）")]
     assert queries.chosen_fiscal_year(kpi.plan, "2024", today=AUG_2025) == 2024
     assert queries.chosen_fiscal_year(kpi.plan, "1999", today=AUG_2025) == 2024
     assert queries.chosen_fiscal_year(kpi.plan, "abc", today=AUG_2025) == 2025
@@ -135,10 +135,10 @@ def test_dashboard_query_count_does_not_grow_with_data(
     dx_client, kpi, make, django_assert_num_queries
 ):
     url = reverse("reports:plan_dashboard", args=[kpi.plan.pk])
-    # Session, user and roles (3), plan (1), indicators with venues, partners and targets (4),
-    # one monthly series per indicator, whose running total is the actual (3), recent exports
-    # (1): 12.
-    with django_assert_num_queries(12):
+    # Session, user and roles (3), plan (1), indicators with venues, partners, consultation
+    # topics and targets (5), one monthly series per indicator, whose running total is the 累計
+    # and which also gives the 当年度 (3), recent exports (1): 13.
+    with django_assert_num_queries(13):
         first = dx_client.get(url, {"fy": 2025})
     for n in range(15):
         session = make.session(
@@ -148,7 +148,7 @@ def test_dashboard_query_count_does_not_grow_with_data(
             status=SessionStatus.HELD,
         )
         attend(make.resident(), session, tokyo(2025, 9, 1 + n, 10, 5))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         again = dx_client.get(url, {"fy": 2025})
     assert first.context["dash"].rows[0].progress.actual == 5
     assert again.context["dash"].rows[0].progress.actual == 20
@@ -199,9 +199,12 @@ def test_every_fiscal_year_of_the_plan_renders(dx_client, kpi, fy):
 
 def test_first_attendance_counts_agree_with_the_not_exists_form(kpi, make):
     """The derived-table query and the portable NOT EXISTS query give the same buckets, also
-    when a resident has two check-ins at the same instant (counted once)."""
+    when a resident attends two sessions starting at the same instant (counted once)."""
     twin = make.resident()
-    for session in kpi.smart.sessions.all()[:2]:
+    for venue in (kpi.venue_a, kpi.venue_b):
+        session = make.session(
+            course=kpi.smart, venue=venue, starts_at=tokyo(2025, 5, 31, 23), status="held"
+        )
         attend(twin, session, tokyo(2025, 5, 31, 23, 59))
     start, end = fiscal_year_range_utc(2024)[0], fiscal_year_range_utc(2025)[1]
     spec = metrics._SPECS[Metric.ATTENDANCES]
@@ -222,3 +225,15 @@ def test_first_attendance_counts_agree_with_the_not_exists_form(kpi, make):
         (datetime.date(2025, 5, 1), 2),  # r2 and the twin (once)
         (datetime.date(2025, 6, 1), 1),  # r3
     ]
+
+
+def test_a_breakdown_of_people_by_venue_says_the_rows_can_add_up_to_more(dx_client, kpi):
+    url = reverse("reports:indicator_breakdown", args=[kpi.unique.pk])
+    by_venue = dx_client.get(url, {"by": "venue", "fy": 2025}).content.decode()
+    assert 'id="overlap-note"' in by_venue
+    assert "会場ごと（" in by_venue  # never 会場別 nor 性別別
+    by_gender = dx_client.get(url, {"by": "gender", "fy": 2025}).content.decode()
+    assert 'id="overlap-note"' not in by_gender  # each person is in one row
+    assert "性別ごと（" in by_gender
+    sessions = reverse("reports:indicator_breakdown", args=[kpi.sessions.pk])
+    assert 'id="overlap-note"' not in dx_client.get(sessions, {"by": "venue"}).content.decode()

@@ -5,7 +5,8 @@ import csv
 import io
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -43,10 +44,19 @@ def test_csv_starts_with_the_bom_and_keeps_japanese(dx_client, kpi):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].endswith(f'kpi-plan{kpi.plan.pk}-fy2025.csv"')
     rows = rows_of(response.content)
-    assert rows[0][0] == "日向市 DX推進計画 令和7年度"
+    assert rows[0][0] == "日向市 DX推進計画 令和7年度（2025年度）"
+    # Each figure names its period: the year alone, then from the plan's start (FY2024).
+    assert rows[2][2:5] == [
+        "当年度：令和7年度（2025年度）",
+        "累計：令和6年度（2024年度）から",
+        "目標（累計）",
+    ]
     indicators = {row[0]: row for row in rows[3:6]}
-    assert indicators["スマホ教室受講者（累計）"][2:5] == ["5", "10", "2026-03-31"]
-    assert indicators["延べ参加者数"][2] == "8"
+    # FY2025 alone: r5, r1, r2, r3; since FY2024 also r4 (and r1 again).
+    assert indicators["スマホ教室受講者（累計）"][2:6] == ["4", "5", "10", "2026-03-31"]
+    assert indicators["延べ参加者数"][2:4] == ["6", "8"]
+    assert indicators["開催回数"][2:4] == ["4", "6"]
+    assert rows[7][1] == "スマホ教室受講者（累計）（累計）"  # the monthly table's counts run on
     months = [row for row in rows if row and row[0].startswith("2025年")]
     assert months[0][:3] == ["2025年4月", "3", "0.8"]
 
@@ -60,11 +70,12 @@ def test_xlsx_has_bold_headers_widths_number_formats_and_a_frozen_header(dx_clie
     assert sheet.freeze_panes == "A3"
     assert sheet.column_dimensions["A"].width == 34
     assert sheet["A3"].value == "スマホ教室受講者（累計）"
-    assert (sheet["C3"].value, sheet["C3"].number_format) == (5, "#,##0")
-    assert (sheet["D3"].value, sheet["D3"].number_format) == (10, "#,##0")
-    assert sheet["E3"].number_format == "yyyy/mm/dd"
-    assert sheet["E3"].value.date().isoformat() == "2026-03-31"
-    assert (sheet["F3"].value, sheet["F3"].number_format) == (50, "#,##0")
+    assert (sheet["C3"].value, sheet["C3"].number_format) == (4, "#,##0")  # 当年度
+    assert (sheet["D3"].value, sheet["D3"].number_format) == (5, "#,##0")  # 累計
+    assert (sheet["E3"].value, sheet["E3"].number_format) == (10, "#,##0")
+    assert sheet["F3"].number_format == "yyyy/mm/dd"
+    assert sheet["F3"].value.date().isoformat() == "2026-03-31"
+    assert (sheet["G3"].value, sheet["G3"].number_format) == (50, "#,##0")
     months = book.worksheets[1]
     assert months["A3"].value == "2025年4月"
     assert (months["C3"].value, months["C3"].number_format) == (0.8, "#,##0.0")
@@ -79,6 +90,8 @@ def test_pdf_report_has_japanese_wareki_and_an_svg_chart(dx_client, kpi):
     assert "令和8年3月31日" in text  # figures as of the last day of FY2025, in 和暦
     assert "スマホ教室受講者（累計）" in text
     assert "2025年4月" in text
+    header = next(line for line in text.splitlines() if "指標の種類" in line)
+    assert "目標（累計）" in header and "達成率（%）" in header  # short headings stay whole
     # The chart is vector drawing with its axis labels as text, not an image.
     assert "4月" in text and b"/Subtype /Image" not in response.content
 
@@ -92,6 +105,22 @@ def test_svg_chart_template_draws_both_lines(kpi):
 
     svg = render_to_string("reports/pdf/_chart.svg", {"chart": chart})
     assert svg.count("<polyline") == 2 and "<script" not in svg
+
+
+@pytest.mark.parametrize(
+    ("largest", "ticks"),
+    [
+        (45, ["0", "10", "20", "30", "40", "50"]),
+        (3, ["0", "1", "2", "3"]),
+        (614, ["0", "200", "400", "600", "800"]),
+        (900, ["0", "200", "400", "600", "800", "1,000"]),
+    ],
+)
+def test_chart_axis_reads_round_numbers(largest, ticks):
+    point = SimpleNamespace(actual=largest, pace=None)
+    row = SimpleNamespace(series=[point], indicator=SimpleNamespace(name="受講者"))
+    chart = exports.svg_chart(row, [date(2025, 4, 1)])
+    assert [text for _y, text in chart.y_ticks] == ticks
 
 
 def test_exports_hold_no_personal_data(dx_client, kpi):
@@ -150,10 +179,16 @@ def test_event_list_follows_the_standard_columns(dx_client, kpi, make):
 
 
 def test_participation_totals_hide_cells_under_five(kpi):
-    rows = list(opendata.participation_rows(fy=2025, fy_label="令和7年度"))
+    rows = list(opendata.participation_rows(kpi.plan, fy=2025, fy_label="令和7年度"))
+    assert_participation_leaks_nothing(rows, kpi.plan, fy=2025)
     by_venue = {row[2]: row[3:] for row in rows if row[1] == "会場"}
-    # Venue B: 4 attendances of 4 people → both hidden; venue A: 2 of 2 → hidden.
-    assert by_venue == {"大王谷コミュニティセンター": ["x", "x"], "日向市中央公民館": ["x", "x"]}
+    # Venue B: 4 attendances of 4 people → both hidden; venue A: 2 of 2 → hidden; the total of
+    # 6 attendances is shown, the 6 people are hidden with the small age band / gender cells.
+    assert by_venue == {
+        "大王谷コミュニティセンター": ["x", "x"],
+        "日向市中央公民館": ["x", "x"],
+        "合計": [6, "x"],
+    }
     assert opendata.suppress(0) == 0 and opendata.suppress(4) == "x" and opendata.suppress(5) == 5
 
 
@@ -170,9 +205,54 @@ def test_participation_totals_show_five_and_more(kpi, make):
     )
     for _ in range(5):
         attend(make.resident(), session, tokyo(2025, 10, 1, 10, 5))
-    rows = list(opendata.participation_rows(fy=2025, fy_label="令和7年度"))
+    rows = list(opendata.participation_rows(kpi.plan, fy=2025, fy_label="令和7年度"))
     assert ["令和7年度", "月", "2025年10月", 5, 5] in rows
-    assert ["令和7年度", "会場", "日向市中央公民館", 7, 7] in rows
+    # 7 attendances shown would give the other venue's 4 away (合計 11 − 7): hidden too.
+    assert ["令和7年度", "会場", "日向市中央公民館", "x", 7] in rows
+    assert_participation_leaks_nothing(rows, kpi.plan, fy=2025)
+
+
+def assert_participation_leaks_nothing(rows, plan, *, fy):
+    """Attack the published table: its "x" cells against the true counts and the lines."""
+    from tests.reports.attack import recovered
+
+    values, lines, order = opendata.participation_table(plan, fy=fy)
+    assert len(rows) == len(order)
+    hidden = set()
+    for row, (_by, _label, cells) in zip(rows, order, strict=True):
+        for shown, cell in zip(row[3:], cells, strict=True):
+            if shown == opendata.SUPPRESSED:
+                hidden.add(cell)
+            else:
+                assert shown == values[cell]
+    assert {cell for cell, value in values.items() if 0 < value < 5} <= hidden
+    assert recovered(values, lines, hidden) == []
+
+
+def test_a_hidden_venue_cannot_be_worked_out_from_the_total(kpi, make):
+    """The issue's case: venue A 5 shown, venue B 1 hidden, total 6 → B = 1. Now A is hidden
+    too (and every other table of the file still adds up to nothing recoverable)."""
+    from classes.models import SessionStatus
+    from tests.factories import tokyo
+    from tests.reports.conftest import attend
+
+    session = make.session(
+        course=kpi.smart,
+        venue=kpi.venue_a,
+        starts_at=tokyo(2025, 10, 1, 10),
+        status=SessionStatus.HELD,
+    )
+    for _ in range(5):
+        attend(make.resident(), session, tokyo(2025, 10, 1, 10, 5))
+    rows = list(opendata.participation_rows(kpi.plan, fy=2025, fy_label="令和7年度"))
+    by_venue = {row[2]: row[3] for row in rows if row[1] == "会場"}
+    assert by_venue["大王谷コミュニティセンター"] == "x"
+    assert by_venue["日向市中央公民館"] == "x"  # 7 would give 11 − 7 = 4 away
+    assert by_venue["合計"] == 11
+    assert_participation_leaks_nothing(rows, kpi.plan, fy=2025)
+    csv_bytes = opendata.participation_csv(kpi.plan, fy=2025, fy_label="令和7年度")
+    csv_text = csv_bytes.decode("utf-8-sig")
+    assert "「x」は秘匿" in csv_text
 
 
 def test_local_government_code_check_digit(kpi):

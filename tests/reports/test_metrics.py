@@ -230,7 +230,11 @@ def test_each_breakdown_is_one_query(world, django_assert_num_queries):
 
 def hyuga_plan(world, today_value=900):
     plan = Plan.objects.create(
-        name="日向市DX推進計画", municipality="日向市", start_fy=2021, end_fy=2025
+        name="日向市DX推進計画",
+        municipality="日向市",
+        municipality_code="452068",
+        start_fy=2021,
+        end_fy=2025,
     )
     smartphone = Indicator.objects.create(
         plan=plan,
@@ -289,8 +293,8 @@ def test_dashboard_queries_do_not_grow_with_data(world, make, django_assert_num_
     today = datetime.date(2025, 6, 30)
     # Ordered by `order`: 開催回数 at venue A (s1, s2), 延べ参加者数 of the partner's smartphone
     # classes (r1 ×3, r2 ×1), then the Hyuga indicator (r1, r2).
-    # The plan's indicators, their venues, partners and targets, then one per indicator.
-    with django_assert_num_queries(7):
+    # The plan's indicators, their venues, partners, topics and targets, then one per indicator.
+    with django_assert_num_queries(8):
         first = plan_dashboard(plan, today=today)
     assert [p.actual for p in first] == [2, 4, 2]
     for n in range(10):
@@ -301,7 +305,7 @@ def test_dashboard_queries_do_not_grow_with_data(world, make, django_assert_num_
             status=SessionStatus.HELD,
         )
         attend(make.resident(), session, tokyo(2025, 6, 1 + n, 10, 5))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         again = plan_dashboard(plan, today=today)
     assert [p.actual for p in again] == [12, 14, 12]
 

@@ -144,3 +144,44 @@ def test_voice_call_needs_any_phone():
 def test_no_phone_at_all_is_fine_for_staff_calls_or_no_contact():
     assert ResidentForm(_data(preferred_contact=Contact.NONE)).is_valid()
     assert ResidentForm(_data(preferred_contact=Contact.STAFF_CALL)).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("typed", "era"),
+    [
+        ("昭和25年5月12日", ""),
+        ("昭和２５年５月１２日", ""),
+        ("S25.5.12", ""),
+        ("s25/5/12", "平成"),  # the letter in the text wins over the era chosen
+        ("25/5/12", "昭和"),
+        ("1950-05-12", "平成"),  # a four-digit year is a Western year whatever the era box says
+        ("1950/5/12", ""),
+    ],
+)
+def test_birth_date_as_seniors_give_it(typed, era):
+    form = ResidentForm(_data(birth_date=typed, birth_date_era=era, birth_year=""))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["birth_date"] == datetime.date(1950, 5, 12)
+
+
+def test_short_year_takes_the_chosen_era():
+    form = ResidentForm(_data(birth_date="3/5/12", birth_date_era="平成", birth_year=""))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["birth_date"] == datetime.date(1991, 5, 12)
+    form = ResidentForm(_data(birth_date="元年5月12日", birth_date_era="令和", birth_year=""))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["birth_date"] == datetime.date(2019, 5, 12)
+
+
+@pytest.mark.parametrize("typed", ["昭和65年1月10日", "平成元年1月7日", "H31.5.1"])
+def test_a_day_its_era_never_had_is_refused(typed):
+    form = ResidentForm(_data(birth_date=typed, birth_year=""))
+    assert not form.is_valid()
+    assert "元号" in form.errors["birth_date"][0]
+
+
+@pytest.mark.parametrize("typed", ["５月１２日", "昭和", "S25", "12/5/1950", "x"])
+def test_what_is_not_a_date_says_how_to_write_one(typed):
+    form = ResidentForm(_data(birth_date=typed, birth_year=""))
+    assert not form.is_valid()
+    assert "S25.5.12" in form.errors["birth_date"][0]

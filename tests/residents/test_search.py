@@ -2,7 +2,12 @@
 
 import pytest
 
-from residents.queries import parse_search, resident_duplicates, resident_search
+from residents.queries import (
+    parse_search,
+    resident_duplicates,
+    resident_identify,
+    resident_search,
+)
 from residents.services import resident_create, resident_merge
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +100,20 @@ def test_birth_year_in_the_japanese_era(taro, others):
     assert resident_search("ヤマダ S25") == [taro]
 
 
+def test_last_four_digits_of_a_phone_as_callers_give_them(taro, others, make):
+    assert resident_search("5678") == [taro]  # mobile 090-1234-5678
+    assert resident_search("１２３４") == [taro]  # home 0982-52-1234, typed full-width
+    assert resident_search("やまだ 5678") == [taro]
+    assert resident_search("さとう 5678") == []
+    assert resident_search("2222") == [others[0]]
+
+
+def test_four_digits_that_could_be_a_year_match_either(taro, others, make):
+    hanako = make.resident(family_name_kana="ハヤシ", birth_year=1961, phone_mobile="+818000001950")
+    assert set(resident_search("1950")) == {taro, others[1], hanako}
+    assert set(resident_search("1950年")) == {taro, others[1]}  # 年 says it is a year
+
+
 def test_implausible_years_find_nobody(taro):
     assert resident_search("1850") == []
     assert resident_search("3000") == []
@@ -168,7 +187,8 @@ def test_merged_records_never_show(taro, make, desk_user):
 def test_parse_search_glues_spaced_phone_numbers_but_not_a_following_year():
     terms = parse_search("0982 52 1234 1950")
     assert terms.phones == ["+81982521234"]
-    assert terms.years == [1950]
+    assert terms.years_or_endings == [1950]
+    assert parse_search("1950年").years == [1950]
 
 
 def test_duplicates_by_phone_in_either_field(taro):
@@ -198,3 +218,47 @@ def test_service_created_residents_are_found_by_phone(desk_user):
         phone_mobile="+818033334444",
     )
     assert resident_search("080-3333-4444") == [resident]
+
+
+# --- identifying one person (roles without the residents permission) ---------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "090-1234-5678",
+        "０９０１２３４５６７８",
+        "+81 90 1234 5678",
+        "0982-52-1234",  # the home phone
+        "ヤマダ タロウ 1950",
+        "ﾔﾏﾀﾞﾀﾛｳ 昭和25年",
+        "やまだ　たろう S25",
+    ],
+)
+def test_a_complete_phone_or_the_full_reading_with_the_birth_year_identifies(taro, others, typed):
+    found = resident_identify(typed)
+    assert found.enough and found.residents == [taro]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "0", "090", "090-1234-567", "+8190", "やまだ", "ヤマダ タロウ", "1950", "山田 太郎 1950"],
+)
+def test_part_of_a_number_or_a_name_is_not_enough(taro, others, typed):
+    found = resident_identify(typed)
+    assert not found.enough and found.residents == []
+
+
+def test_the_family_reading_alone_with_a_year_matches_nobody(taro, others):
+    found = resident_identify("やまだ 1950")
+    assert found.enough and found.residents == []
+
+
+def test_identifying_answers_three_at_most_and_skips_merged_records(taro, make, desk_user):
+    twins = [
+        make.resident(family_name_kana="ヤマダ", given_name_kana="タロウ", birth_year=1950)
+        for _ in range(4)
+    ]
+    resident_merge(keep_id=taro.pk, remove_id=twins[0].pk, user=desk_user)
+    found = resident_identify("やまだ たろう 1950")
+    assert len(found.residents) == 3 and twins[0] not in found.residents

@@ -56,6 +56,11 @@ def test_update_records_the_changed_fields(make, desk_user):
     event = resident.events.get()
     assert event.kind == ResidentEvent.Kind.UPDATED
     assert sorted(event.fields) == ["district", "phone_home"]
+    assert sorted(event.changes, key=lambda c: c["field"]) == [
+        {"field": "district", "old": "", "new": "富高"},
+        {"field": "phone_home", "old": "", "new": "+81982521234"},
+    ]
+    assert event.actor == desk_user
 
 
 def test_update_without_change_records_nothing(make, desk_user):

@@ -1,12 +1,13 @@
 """The registry pages, as desk staff and the DX office use them, and as others can't."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 
 from residents.models import Resident, ResidentEvent
-from residents.services import resident_merge
+from residents.services import resident_merge, resident_update
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +52,6 @@ def taro(make):
 def _urls(resident, other):
     return [
         reverse("residents:list"),
-        reverse("residents:list") + "?q=やまだ",
-        reverse("residents:search") + "?q=やまだ",
-        reverse("residents:search") + "?q=やまだ&for=desk",
         reverse("residents:create"),
         reverse("residents:detail", args=[resident.pk]),
         reverse("residents:edit", args=[resident.pk]),
@@ -62,11 +60,25 @@ def _urls(resident, other):
     ]
 
 
+# Searches are sent by POST: what was typed never sits in a URL.
+SEARCHES = [
+    ("residents:list", {"q": "やまだ"}),
+    ("residents:search", {"q": "やまだ"}),
+    ("residents:search", {"q": "やまだ", "for": "desk"}),
+]
+
+
+def search(client, name="residents:search", **data):
+    return client.post(reverse(name), data)
+
+
 @pytest.mark.parametrize("role", ["desk_client", "dx_client"])
 def test_desk_and_dx_office_open_every_page(request, role, taro, make):
     client = request.getfixturevalue(role)
     for url in _urls(taro, make.resident()):
         assert client.get(url).status_code == 200, url
+    for name, data in SEARCHES:
+        assert search(client, name, **data).status_code == 200, name
 
 
 @pytest.mark.parametrize("user", ["venue_user", "volunteer_user", "no_role_user"])
@@ -75,6 +87,8 @@ def test_other_roles_are_refused(request, client, user, taro, make):
     other = make.resident()
     for url in _urls(taro, other):
         assert client.get(url).status_code == 403, url
+    for name, data in SEARCHES:
+        assert search(client, name, **data).status_code == 403, name
     posts = [
         (reverse("residents:create"), _form()),
         (reverse("residents:edit", args=[taro.pk]), _form()),
@@ -107,13 +121,23 @@ def test_unknown_records_are_404(desk_client, url):
 
 def test_odd_input_never_breaks_a_page(desk_client, taro):
     for q in ["%", "_", "'; drop table", "ｰｰｰ", "+", "0", "ﾞ", "x" * 500, "1234", "令和99"]:
-        assert desk_client.get(reverse("residents:list"), {"q": q}).status_code == 200, q
-        assert desk_client.get(reverse("residents:search"), {"q": q}).status_code == 200, q
+        assert search(desk_client, "residents:list", q=q).status_code == 200, q
+        assert search(desk_client, q=q).status_code == 200, q
     merge = reverse("residents:merge", args=[taro.pk])
     assert desk_client.get(merge, {"other": "abc"}).status_code == 404
     assert desk_client.get(merge, {"other": "999999"}).status_code == 404
-    search = reverse("residents:search")
-    assert desk_client.get(search, {"q": "やまだ", "for": "merge", "from": "x"}).status_code == 200
+    assert search(desk_client, q="やまだ", **{"for": "merge", "from": "x"}).status_code == 200
+
+
+def test_searches_are_not_sent_in_the_address(desk_client, taro):
+    assert desk_client.get(reverse("residents:search"), {"q": "やまだ"}).status_code == 405
+    # An old bookmark with ?q= opens the list without searching for it.
+    response = desk_client.get(reverse("residents:list"), {"q": "やまだ"})
+    assert response.status_code == 200 and response.context["q"] == ""
+    for name in ("residents:list", "classes:desk"):
+        html = desk_client.get(reverse(name)).content.decode()
+        boxes = re.findall(r"<form[^>]*role=\"search\"[^>]*>", html)
+        assert boxes and all('method="post"' in box for box in boxes), name
 
 
 # --- Finding people ------------------------------------------------------------------------
@@ -121,8 +145,9 @@ def test_odd_input_never_breaks_a_page(desk_client, taro):
 
 def test_list_searches_without_javascript(desk_client, taro, make):
     make.resident(family_name="佐藤", family_name_kana="サトウ")
-    response = desk_client.get(reverse("residents:list"), {"q": "ﾔﾏﾀﾞ"})
+    response = search(desk_client, "residents:list", q="ﾔﾏﾀﾞ")
     html = response.content.decode()
+    assert 'value="ﾔﾏﾀﾞ"' in html  # the box keeps what was typed
     assert reverse("residents:detail", args=[taro.pk]) in html
     assert "佐藤" not in html
     assert "090-1234-5678" in html
@@ -132,21 +157,21 @@ def test_list_searches_without_javascript(desk_client, taro, make):
 
 def test_search_box_searches_as_you_type(desk_client):
     html = desk_client.get(reverse("residents:list")).content.decode()
-    assert f'hx-get="{reverse("residents:search")}"' in html
+    assert f'hx-post="{reverse("residents:search")}"' in html
     assert 'hx-trigger="input changed delay:250ms, search"' in html
     assert 'hx-target="#resident-results"' in html
     assert 'id="resident-results" aria-live="polite"' in html
 
 
 def test_search_partial_links_to_the_detail_page(desk_client, taro):
-    response = desk_client.get(reverse("residents:search"), {"q": "090-1234-5678"})
+    response = search(desk_client, q="090-1234-5678")
     html = response.content.decode()
     assert "<html" not in html
     assert f'href="{reverse("residents:detail", args=[taro.pk])}"' in html
 
 
 def test_search_for_the_desk_gives_buttons_that_load_the_caller(desk_client, taro):
-    response = desk_client.get(reverse("residents:search"), {"q": "やまだ", "for": "desk"})
+    response = search(desk_client, q="やまだ", **{"for": "desk"})
     html = response.content.decode()
     assert f'hx-get="{reverse("classes:desk_resident", args=[taro.pk])}"' in html
     assert 'hx-target="#desk-resident"' in html
@@ -155,16 +180,18 @@ def test_search_for_the_desk_gives_buttons_that_load_the_caller(desk_client, tar
 
 
 def test_no_results_says_what_to_try(desk_client, taro):
-    html = desk_client.get(reverse("residents:search"), {"q": "わたなべ"}).content.decode()
+    html = search(desk_client, q="わたなべ").content.decode()
     assert "見つかりませんでした" in html
     assert "ふりがなだけ" in html
-    assert f"{reverse('residents:create')}?q=" in html
+    # Registering from here carries the text in the form, not in an address.
+    assert f'action="{reverse("residents:create")}"' in html
+    assert 'name="prefill"' in html and 'value="わたなべ"' in html
 
 
 # Every page: the session, the user, the user's roles.
 PAGE_QUERIES = 3
-# The search itself.
-SEARCH_QUERIES = 1
+# The search itself, and the access-log row with the residents it listed.
+SEARCH_QUERIES = 1 + 2
 
 
 def test_list_and_search_queries_do_not_grow_with_data(
@@ -172,31 +199,31 @@ def test_list_and_search_queries_do_not_grow_with_data(
 ):
     make.resident()
     with django_assert_num_queries(PAGE_QUERIES + SEARCH_QUERIES):
-        desk_client.get(reverse("residents:search"), {"q": "やまだ"})
+        search(desk_client, q="やまだ")
     with django_assert_num_queries(PAGE_QUERIES + SEARCH_QUERIES):
-        desk_client.get(reverse("residents:list"), {"q": "やまだ"})
-    # Without a query the list shows the latest registrations, in one query.
-    with django_assert_num_queries(PAGE_QUERIES + 1):
+        search(desk_client, "residents:list", q="やまだ")
+    # Without a query the list shows the latest registrations, in one query (and the log's 2).
+    with django_assert_num_queries(PAGE_QUERIES + 1 + 2):
         desk_client.get(reverse("residents:list"))
     for _ in range(30):
         make.resident()
     with django_assert_num_queries(PAGE_QUERIES + SEARCH_QUERIES):
-        response = desk_client.get(reverse("residents:list"), {"q": "やまだ"})
+        response = search(desk_client, "residents:list", q="やまだ")
     assert len(response.context["results"]) == 20
     with django_assert_num_queries(PAGE_QUERIES + SEARCH_QUERIES):
-        response = desk_client.get(reverse("residents:search"), {"q": "090", "for": "desk"})
+        response = search(desk_client, q="090", **{"for": "desk"})
     assert len(response.context["results"]) == 20
 
 
 def test_detail_queries_do_not_grow_with_history(
     desk_client, desk_user, taro, make, django_assert_num_queries
 ):
-    # the page's own, the resident (with who registered it), its history
-    with django_assert_num_queries(PAGE_QUERIES + 2):
+    # the page's own, the resident (with who registered it), its history, the access log's 2
+    with django_assert_num_queries(PAGE_QUERIES + 2 + 2):
         desk_client.get(reverse("residents:detail", args=[taro.pk]))
     for _ in range(5):
         resident_merge(keep_id=taro.pk, remove_id=make.resident().pk, user=desk_user)
-    with django_assert_num_queries(PAGE_QUERIES + 2):
+    with django_assert_num_queries(PAGE_QUERIES + 2 + 2):
         response = desk_client.get(reverse("residents:detail", args=[taro.pk]))
     assert len(response.context["history"]) == 5
 
@@ -248,7 +275,10 @@ def test_next_pointing_elsewhere_is_ignored(desk_client):
 
 
 def test_search_text_prefills_the_new_record(desk_client):
-    response = desk_client.get(reverse("residents:create"), {"q": "やまだ はなこ 090-1111-2222"})
+    response = desk_client.post(
+        reverse("residents:create"), {"q": "やまだ はなこ 090-1111-2222", "prefill": "1"}
+    )
+    assert response.status_code == 200 and not Resident.objects.exists()
     form = response.context["form"]
     assert form.initial["family_name_kana"] == "やまだ"
     assert form.initial["given_name_kana"] == "はなこ"
@@ -381,7 +411,7 @@ def test_merge_flow_pick_compare_confirm(desk_client, taro, make):
     gone = desk_client.get(reverse("residents:detail", args=[taro.pk])).content.decode()
     assert "統合されました" in gone
     assert reverse("residents:detail", args=[twin.pk]) in gone
-    listed = desk_client.get(reverse("residents:list"), {"q": "やまだ"}).content.decode()
+    listed = search(desk_client, "residents:list", q="やまだ").content.decode()
     assert reverse("residents:detail", args=[taro.pk]) not in listed
 
 
@@ -410,3 +440,27 @@ def test_merged_record_cannot_be_edited_or_merged_again(desk_client, desk_user, 
     assert "すでに統合されています" in response.content.decode()
     other.refresh_from_db()
     assert other.merged_into is None
+
+
+def test_birth_date_is_shown_in_the_era_and_typed_as_text(desk_client, make):
+    resident = make.resident(birth_date=datetime.date(1950, 5, 12))
+    page = desk_client.get(reverse("residents:edit", args=[resident.pk])).content.decode()
+    assert 'value="昭和25年5月12日"' in page
+    assert 'name="birth_date_era"' in page
+    assert 'type="date" name="birth_date"' not in page
+
+
+def test_detail_shows_each_edit_with_its_values_before_and_after(desk_client, desk_user, make):
+    resident = make.resident(district="富高", birth_date=datetime.date(1950, 4, 1))
+    resident_update(
+        resident=resident,
+        user=desk_user,
+        district="日知屋",
+        birth_date=datetime.date(1951, 5, 2),
+        gender="female",
+    )
+    html = desk_client.get(reverse("residents:detail", args=[resident.pk])).content.decode()
+    assert "地区：富高 → 日知屋" in html
+    assert "生年月日：1950年4月1日 → 1951年5月2日" in html
+    assert "性別：— → 女性" in html
+    assert desk_user.get_username() in html

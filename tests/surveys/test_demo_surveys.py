@@ -17,7 +17,7 @@ def _fast_passwords(settings):
 
 
 def test_demo_surveys(client, django_assert_max_num_queries):
-    call_command("seed_demo", "--small", stdout=io.StringIO())
+    call_command("seed_demo", "--small", "--force", stdout=io.StringIO())
     post_class = Survey.objects.get(template="post_class")
     citizen = Survey.objects.get(template="citizen")
     assert post_class.courses.exists()
@@ -26,7 +26,7 @@ def test_demo_surveys(client, django_assert_max_num_queries):
     assert Response.objects.filter(survey=citizen).count() == 60
     assert satisfaction_share()["respondents"] == ticket_answers
     before = Response.objects.count()
-    call_command("seed_demo", "--small", stdout=io.StringIO())
+    call_command("seed_demo", "--small", "--force", stdout=io.StringIO())
     assert Response.objects.count() == before
     client.force_login(post_class.created_by)
     for survey in (post_class, citizen):

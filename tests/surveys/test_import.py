@@ -119,3 +119,103 @@ def test_importing_a_long_file_costs_a_bounded_number_of_queries(
         assert import_run(batch_id=batch.pk, user=dx_user, mapping=mapping) == 600
     assert Response.objects.filter(batch=batch).count() == 600
     assert Response.objects.filter(age_band=7).count() == 600 // 7 + (1 if 600 % 7 > 6 else 0)
+
+
+# --- what Excel and others save -------------------------------------------------------------
+
+CLEAN = "\n".join(CSV_TEXT.splitlines()[:3] + CSV_TEXT.splitlines()[5:]) + "\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excels_unicode_text_utf16_tab_separated_imports_like_csv(dx_client, citizen, encoding):
+    tab_separated = CLEAN.replace(",", "\t")
+    content = tab_separated.encode(encoding)
+    if encoding == "utf-16-be":
+        content = b"\xfe\xff" + content
+    response = upload(dx_client, citizen, content, name="answers.txt")
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "UTF-16"
+    url = reverse("surveys:import_batch", args=[batch.pk])
+    dx_client.post(url, {**mapping(citizen), "action": "import"})
+    assert Response.objects.count() == 3
+    tables = survey_tables(citizen)
+    assert {r.label: r.count for r in tables[1].rows}["窓口に行かずに手続きができる"] == 2
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("問1,問2\n1,a\x00b\n".encode(), "制御文字"),  # UTF-8 with a NUL
+        ("問1,問2\n1,2\n".encode("utf-16-le"), "制御文字"),  # UTF-16 without its BOM
+        (
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xff\xfe\x80",
+            "CSV ファイルではない",
+        ),  # xlsx
+        (b"\x81\x20\x81\x7f\xe0", "Excel のブック"),  # neither UTF-8 nor Shift_JIS
+        (b"\xff\xfe\x00\xd8", "UTF-16 の文字データのように"),  # a BOM, then a broken surrogate
+        (('問1\n"' + "x" * 200_000 + '"\n').encode(), "長すぎるセル"),  # a cell past csv's limit
+    ],
+)
+def test_files_that_cannot_be_read_are_refused_naming_the_problem(
+    dx_client, citizen, content, problem
+):
+    response = upload(dx_client, citizen, content)
+    assert response.status_code == 400
+    assert problem in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_upload_whose_file_name_holds_a_nul_keeps_no_nul(dx_client, citizen):
+    # Django's upload parser cuts the name; whatever reaches the batch holds no NUL.
+    response = upload(dx_client, citizen, CLEAN.encode(), name="a\x00.csv")
+    assert response.status_code in (302, 400)
+    assert all(
+        "\x00" not in name for name in ImportBatch.objects.values_list("filename", flat=True)
+    )
+
+
+def test_no_answer_cells_are_imported_as_no_answer_and_the_page_states_n_before_saving(
+    dx_client, citizen
+):
+    """A real survey's profile columns hold 無回答: those lines are counted (in n and in the
+    無回答 row), not refused; the check step says how many lines count, how many are refused and
+    what n becomes, and the import gives exactly that n."""
+    text = (
+        "回答日,スマートフォンやパソコンをどのくらい使っていますか。,期待,年代,性別\r\n"
+        "2026/1/5,ほぼ毎日使う,1,無回答,女性\r\n"
+        "2026/1/5,2,1,70代以上,無回答\r\n"
+        "2026/1/6,毎日,1,60代,女性\r\n"  # line 4: 毎日 is not an option
+    )
+    upload(dx_client, citizen, text.encode("utf-8"))
+    url = reverse("surveys:import_batch", args=[ImportBatch.objects.get().pk])
+    html = dx_client.post(url, {**mapping(citizen), "action": "check"}).content.decode()
+    assert "2 行が集計に入り、1 行は取り込みません" in html
+    assert "回答者数（n）は 0 から 2 になります" in html
+    assert "4行目" in html or "Line 4" in html
+    dx_client.post(url, {**mapping(citizen), "action": "import_good"})
+    tables = survey_tables(citizen)
+    assert tables[0].n == 2
+    ages = {r.label: r.count for r in tables[5].rows}
+    genders = {r.label: r.count for r in tables[6].rows}
+    assert ages["無回答"] == 1 and ages["70代以上"] == 1
+    assert genders["無回答"] == 1 and genders["女性"] == 1
+
+
+def test_an_age_column_with_other_imports_as_its_own_option(dx_client, citizen):
+    text = (
+        "回答日,スマートフォンやパソコンをどのくらい使っていますか。,期待,年代,性別\r\n"
+        "2026/1/5,ほぼ毎日使う,1,その他,その他\r\n"
+        "2026/1/5,2,1,70代以上,女性\r\n"
+    )
+    upload(dx_client, citizen, text.encode("utf-8"))
+    url = reverse("surveys:import_batch", args=[ImportBatch.objects.get().pk])
+    dx_client.post(url, {**mapping(citizen), "action": "import"})
+    tables = survey_tables(citizen)
+    assert tables[0].n == 2
+    assert {r.label: r.count for r in tables[5].rows}["その他"] == 1
+    q1 = questions_of(citizen)[0]
+    from surveys.queries import crosstab
+
+    columns = {label: n for _key, label, n in crosstab(citizen, q1, "age_band").columns}
+    assert columns == {"70代以上": 1, "その他": 1}

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_volunteers(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", "--small", stdout=io.StringIO())
+    call_command("seed_demo", "--small", "--force", stdout=io.StringIO())
     first = demo_volunteers.counts()
     assert first["volunteers"] == demo_volunteers.VOLUNTEERS + 1
     me = Volunteer.objects.get(user__username="volunteer")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from audit.models import AccessLog
 from classes.booking import booking_cancel, booking_create, session_cancel
 from classes.models import Session
 from volunteers import hooks, services
@@ -311,7 +312,7 @@ def test_pages_answer_in_bounded_queries(
         (dx_client, reverse("volunteers:volunteer_list"), 6),
         # + session, needs, assignments, course staffing, volunteers to choose from
         (dx_client, reverse("volunteers:session_needs", args=[session.pk]), 8),
-        (dx_client, reverse("volunteers:hours_csv"), 4),  # + worked shifts (+ names if any)
+        (dx_client, reverse("volunteers:hours_csv"), 3),  # asks the period and the purpose
     ]
     for client, url, count in pages:
         with django_assert_num_queries(count):
@@ -341,3 +342,20 @@ def test_the_office_reads_the_skills_a_place_needs_in_words(make, dx_client):
     text = dx_client.get(reverse("volunteers:session_needs", args=[session.pk])).content.decode()
     assert "講師として教える、プログラミング（Scratch）" in text
     assert "lead, programming" not in text
+
+
+def test_the_hours_file_asks_what_it_is_for_and_is_recorded(dx_client, dx_user):
+    url = reverse("volunteers:hours_csv")
+    page = dx_client.get(url).content.decode()
+    assert "何に使いますか" in page and 'name="from"' in page
+    refused = dx_client.post(url, {"from": "2025-04-01", "until": "2026-03-31"})
+    assert "何に使うかを書いてください" in refused.content.decode()
+    assert not AccessLog.objects.exists()
+    response = dx_client.post(
+        url, {"from": "2025-04-01", "until": "2026-03-31", "purpose": "地域ポイント"}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "volunteer-hours-20250401-20260331.csv" in response["Content-Disposition"]
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.action, entry.what) == (dx_user, "export", "volunteer hours CSV")
+    assert (entry.row_count, entry.purpose) == (0, "地域ポイント")

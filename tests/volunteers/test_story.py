@@ -3,10 +3,12 @@ availability; the DX office runs auto-assign for a month; the volunteer accepts,
 the feed (parsed with icalendar), checks in and sees the hours; the office exports them."""
 
 import datetime
+import re
 
 import icalendar
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,6 +50,10 @@ def test_new_volunteer_from_sign_up_to_hours(
     assert response.status_code == 302
     user = get_user_model().objects.get(username="kaori")
     assert not can(user, Perm.VOLUNTEER_SELF)
+    # The e-mail address is verified (the link in the mail), then she logs in.
+    confirm = re.search(r"/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    client.post(confirm)
+    client.post(reverse("account_login"), {"login": "kaori", "password": "a-long-Passphrase-42"})
     assert client.get(reverse("volunteers:apply")).status_code == 200
     response = client.post(
         reverse("volunteers:apply"),
@@ -154,9 +160,13 @@ def test_new_volunteer_from_sign_up_to_hours(
     assert [(year, row.shifts) for year, row in years] == [
         (local_start.year if local_start.month >= 4 else local_start.year - 1, 1)
     ]
-    csv = office.get(
+    csv = office.post(
         reverse("volunteers:hours_csv"),
-        {"from": "2000-01-01", "until": (local_start.date()).isoformat()},
+        {
+            "from": "2000-01-01",
+            "until": (local_start.date()).isoformat(),
+            "purpose": "地域ポイントの付与",
+        },
     )
     text = csv.content.decode("utf-8")
     assert text.startswith("\ufeff")

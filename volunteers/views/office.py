@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import Perm, require
+from audit.forms import ExportPurposeForm
+from audit.recording import record_export
 from classes.models import Session
 from volunteers import queries, services
 from volunteers.autoassign import matching_run_start
@@ -31,8 +33,8 @@ REASONS = {
 BOM = "\ufeff"
 
 
-def _date_param(request, name, default):
-    value = request.GET.get(name, "").strip()
+def _date_param(request, name, default, params=None):
+    value = (request.GET if params is None else params).get(name, "").strip()
     for fmt in DATE_INPUT_FORMATS:
         try:
             return datetime.datetime.strptime(value, fmt).date()
@@ -289,13 +291,22 @@ def run_progress(request, pk):
 
 
 @require(Perm.VOLUNTEERS_MANAGE)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def hours_csv(request):
-    """Shifts and hours per volunteer (UTF-8 with BOM for Excel), e.g. for local points."""
+    """Shifts and hours per volunteer (UTF-8 with BOM for Excel), e.g. for local points. The
+    file names volunteers: first the period and what it is for (kept in the access log)."""
     today = timezone.localdate()
     fy_start = datetime.date(queries.fiscal_year_of(today), 4, 1)
-    first = _date_param(request, "from", fy_start)
-    last = _date_param(request, "until", today)
+    params = request.POST if request.method == "POST" else request.GET
+    first = _date_param(request, "from", fy_start, params)
+    last = _date_param(request, "until", today, params)
+    form = ExportPurposeForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
+        return render(
+            request,
+            "volunteers/office/hours_export.html",
+            {"first": first, "last": last, "purpose_form": form},
+        )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="volunteer-hours-{first:%Y%m%d}-{last:%Y%m%d}.csv"'
@@ -303,7 +314,9 @@ def hours_csv(request):
     response.write(BOM)
     writer = csv.writer(response)
     writer.writerow([_("Volunteer number"), _("Name"), _("Kana"), _("Shifts"), _("Hours")])
+    rows = 0
     for volunteer, shifts, hours in queries.hours_per_volunteer(first, last):
+        rows += 1
         writer.writerow(
             [
                 volunteer.pk,
@@ -313,6 +326,10 @@ def hours_csv(request):
                 f"{hours:.2f}",
             ]
         )
+    # Volunteers, not residents: the row names no resident, only how many people it held.
+    record_export(
+        request, "volunteer hours CSV", [], rows=rows, purpose=form.cleaned_data["purpose"]
+    )
     return response
 
 

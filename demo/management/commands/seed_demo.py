@@ -1,6 +1,7 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from classes.models import Session
@@ -27,8 +28,22 @@ class Command(BaseCommand):
             help="Fewer residents and bookings only near today (for tests).",
         )
         parser.add_argument("--seed", type=int, default=RANDOM_SEED, help="Random seed.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run with DEBUG off too (it creates a superuser with a published password).",
+        )
 
-    def handle(self, *args, small, seed, **options):
+    def handle(self, *args, small, seed, force, **options):
+        if not settings.DEBUG and not force:
+            # DEBUG off is production: the demo's logins (a superuser among them) have their
+            # password printed in the README.
+            raise CommandError(
+                "seed_demo creates demo logins with a published password (a superuser among "
+                "them) and is for development: DEBUG is off, so this looks like production. "
+                "Run it with DEBUG=1, or with --force on a database that is surely not "
+                "production."
+            )
         started = time.monotonic()
         result = seed_demo(small=small, seed=seed)
         if result.created:

@@ -69,7 +69,7 @@ def test_a_resident_answers_from_the_ticket_on_a_phone_without_javascript(
     page.get_by_label("LINEの使い方").check()
     page.get_by_label("その他", exact=True).first.check()
     page.click("button[name=submit]")
-    expect(page.locator("h1")).to_have_text("ありがとうございます")
+    expect(page.locator("h1")).to_have_text("ご回答ありがとうございました")
     response = Response.objects.get()
     assert response.submitted_at is not None
     assert response.age_band == 7  # prefilled from 1948, kept

@@ -17,8 +17,8 @@ from classes.models import (
     Venue,
 )
 from classes.scheduling import local_datetime
+from config.forms import DayField
 
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"]
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S", "%H時%M分", "%H.%M"]
 # How many courses a series can chain (入門 → 基礎 → 応用).
 SERIES_PART_FIELDS = 3
@@ -39,17 +39,6 @@ class _Normalized:
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value).strip()
         return super().to_python(value)
-
-
-class DayField(_Normalized, forms.DateField):
-    default_error_messages = {
-        "invalid": _("This is not a real date. Please enter it like 2025-11-25."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        super().__init__(**kwargs)
 
 
 class ClockField(_Normalized, forms.TimeField):

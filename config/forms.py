@@ -1,7 +1,10 @@
+import unicodedata
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 
 class TsunaguFormRenderer(TemplatesSetting):
@@ -9,6 +12,28 @@ class TsunaguFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/div.html"
     field_template_name = "forms/field.html"
+
+
+# Dates as people in Japan type them; the browser's own date picker sends the first.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"]
+
+
+class DayField(forms.DateField):
+    """A calendar day typed or picked: full-width digits and punctuation are read as ASCII."""
+
+    default_error_messages = {
+        "invalid": _("This is not a real date. Please enter it like 2025-11-25."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+        return super().to_python(value)
 
 
 # Record ids are positive 64-bit numbers (BigAutoField).

@@ -205,6 +205,15 @@ class ConsultationRecord(models.Model):
         return f"{self.booking_id} {self.resolution}"
 
     @property
+    def corrected(self) -> bool:
+        """Changed by someone other than its writer, or after the day it was written: the record
+        then says who changed it and when."""
+        if self.updated_by_id is None:
+            return False
+        later = timezone.localdate(self.updated_at) != timezone.localdate(self.recorded_at)
+        return later or self.updated_by_id != self.supporter_id
+
+    @property
     def followup_is_open(self) -> bool:
         return (
             self.followup in BOOKING_FOLLOWUPS

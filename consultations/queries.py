@@ -241,6 +241,7 @@ def record_detail(pk: int) -> ConsultationRecord:
             "booking__session__venue",
             "resident",
             "supporter",
+            "updated_by",
             "followup_booking__session__course",
             "followup_booking__session__venue",
         )
@@ -256,12 +257,16 @@ def topics_with(chosen: Iterable[int] = ()) -> list[Topic]:
 
 
 def record_editable(record: ConsultationRecord, user: Actor, *, now: datetime.datetime) -> bool:
-    """A record is changed on the day it was written, by whoever wrote it or by venue staff."""
+    """Whoever wrote a record changes it on the day it was written; venue staff (of the
+    session's venue: the caller checks the scope) and the DX office correct it on any later day,
+    when a wrong answer shows in the figures or a resident asks for a correction. Every change
+    is in the access log."""
     if user is None or not user.is_authenticated:
         return False
-    if timezone.localdate(record.recorded_at) != timezone.localdate(now):
-        return False
-    return record.supporter_id == user.pk or is_staff_supporter(user)
+    if is_staff_supporter(user):
+        return True
+    same_day = timezone.localdate(record.recorded_at) == timezone.localdate(now)
+    return same_day and record.supporter_id == user.pk
 
 
 def consultations_of_resident(resident_id: int) -> list[ConsultationRecord]:

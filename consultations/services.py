@@ -1,7 +1,7 @@
 """Help-session records: one service per verb, each in a transaction, taking the acting user.
 
 - `consultation_record` writes what a consultation was about and how it ended, once per booking;
-  sent again the same day by whoever wrote it (or by venue staff), it changes the record.
+  sent again the same day by whoever wrote it (or later by venue staff), it changes the record.
 - `consultation_followup_book` books the resident for the follow-up through the booking service
   (capacity, waitlist, overlap and the request key all hold as at the desk).
 - `consultation_followup_close` takes a follow-up off the desk's list without a booking.
@@ -134,7 +134,8 @@ def consultation_record(
     result, minutes, follow-up and a short note. The supporter is `user`: venue staff of the
     session's venue, or a volunteer with an accepted shift on the session (the shift is kept
     with the record). A booking has one record: sent again on the day it was written, by its
-    writer or by venue staff, the record is changed instead (a double tap changes nothing)."""
+    writer, or on any day by venue staff, the record is changed instead (a double tap changes
+    nothing)."""
     now = now or timezone.now()
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -184,8 +185,8 @@ def consultation_record(
     elif not record_editable(record, user, now=now):
         raise ConsultationError(
             _(
-                "This consultation was already recorded. It can be changed only on the day it "
-                "was recorded, by the person who recorded it or by venue staff."
+                "This consultation was already recorded. The person who recorded it can change "
+                "it on that day; later, venue staff can correct it."
             ),
             "already_recorded",
         )

@@ -8,10 +8,11 @@ residents' names and nothing more.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from audit.recording import record_search, record_view
 from classes.booking import request_key_for
 from classes.models import Booking, BookingStatus, Session
 from classes.scheduling import short_date
+from config.forms import DayField
 from consultations import queries
 from consultations.forms import ConsultationForm, FollowUpBookForm
 from consultations.models import BOOKING_FOLLOWUPS, ConsultationRecord
@@ -35,6 +37,9 @@ from consultations.services import (
 )
 
 FOLLOWUPS_PER_PAGE = 50
+# How far back the earlier weeks' pages reach: ten years covers any correction a plan needs and
+# keeps a typed date from walking to the calendar's ends.
+EARLIER_WEEKS_REACH = datetime.timedelta(days=366 * 10)
 
 
 def _booking_for(request, pk):
@@ -77,18 +82,48 @@ def _with_nonces(sessions):
 # --- the supporter's phone ---------------------------------------------------------------------
 
 
+def _earlier_week_until(request, today):
+    """The last day of an earlier week asked for (?until=), or None for this week's page: a
+    day that is not a date, is today or later, or lies beyond the years kept reads as None."""
+    try:
+        until = DayField(required=False).clean(request.GET.get("until", ""))
+    except ValidationError:
+        return None
+    if until is None or not today - EARLIER_WEEKS_REACH <= until < today:
+        return None
+    return until
+
+
 @require(Perm.CONSULTATIONS_RECORD)
 @require_GET
 def today(request):
+    """Today's consultations and the week before; staff page back a week at a time to correct
+    an older record."""
     day = timezone.localdate()
-    groups = queries.consultation_groups(request.user, today=day)
+    week = datetime.timedelta(days=queries.RECENT_DAYS)
+    until = _earlier_week_until(request, day)
+    groups = queries.consultation_groups(request.user, today=until or day)
+    if until is None:
+        today_groups = [g for g in groups if timezone.localdate(g.starts_at) == day]
+        earlier_groups = [g for g in groups if timezone.localdate(g.starts_at) != day]
+        older = day - week
+        newer = None
+    else:
+        today_groups, earlier_groups = [], groups
+        older = until - week
+        newer = until + week if until + week < day else day
     return render(
         request,
         "consultations/today.html",
         {
             "day": day,
-            "today_groups": [g for g in groups if timezone.localdate(g.starts_at) == day],
-            "earlier_groups": [g for g in groups if timezone.localdate(g.starts_at) != day],
+            "until": until,
+            "week_from": (until or day) - week + datetime.timedelta(days=1),
+            "today_groups": today_groups,
+            "earlier_groups": earlier_groups,
+            "may_correct": queries.is_staff_supporter(request.user),
+            "older": older if day - older <= EARLIER_WEEKS_REACH else None,
+            "newer": newer,
         },
     )
 

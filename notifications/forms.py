@@ -1,31 +1,12 @@
-import unicodedata
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import DayField
 from notifications.models import CallStatus, Channel, Purpose, Status
-
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"]
 
 
 def _any(choices):
     return [("", _("All")), *choices]
-
-
-class DayField(forms.DateField):
-    default_error_messages = {
-        "invalid": _("This is not a real date. Please enter it like 2025-11-25."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip()
-        return super().to_python(value)
 
 
 class MessageFilterForm(forms.Form):

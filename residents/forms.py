@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import DATE_INPUT_FORMATS
 from residents.models import Contact, Gender, Resident
 from residents.normalize import format_phone_national, is_mobile, parse_phone, to_e164
 from residents.queries import EARLIEST_BIRTH_YEAR
@@ -17,7 +18,6 @@ _KANA_TEXT = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\uff65-\uff9f\s\u3000]+$")
 PHONE_INVALID = _("This phone number does not look right. Example: 090-1234-5678")
 
 # Date formats a clerk may type where the browser has no date picker.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
 
 
 class KanaField(forms.CharField):

@@ -6,8 +6,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
-from config.forms import ModelMultipleChoiceField
-from residents.forms import DATE_INPUT_FORMATS, PHONE_INVALID, KanaField
+from config.forms import DATE_INPUT_FORMATS, ModelMultipleChoiceField
+from residents.forms import PHONE_INVALID, KanaField
 from residents.normalize import parse_phone, to_e164
 from volunteers.availability import overlap_message, window_overlap
 from volunteers.models import (

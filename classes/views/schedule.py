@@ -16,7 +16,6 @@ from classes import queries
 from classes.booking import BookingError, session_cancel
 from classes.forms import (
     ConsultationDayForm,
-    DayField,
     SeriesExceptionForm,
     SeriesForm,
     SessionCancelForm,
@@ -38,6 +37,7 @@ from classes.scheduling import (
 from classes.scheduling import (
     series_dates as rule_dates,
 )
+from config.forms import DayField
 
 SESSIONS_PER_PAGE = 50
 SERIES_PER_PAGE = 50

@@ -79,7 +79,7 @@ def test_venue_staff_of_another_venue_may_not(booking, make, django_user_model):
     assert refused.value.code == "not_supporter"
 
 
-def test_the_writer_or_staff_change_it_on_the_day_nobody_after(
+def test_the_writer_changes_it_on_the_day_venue_staff_correct_it_later(
     booking, volunteer_user, shift, other_volunteer, venue_user
 ):
     assign(other_volunteer.volunteer, booking.session)
@@ -88,11 +88,21 @@ def test_the_writer_or_staff_change_it_on_the_day_nobody_after(
         record(booking, other_volunteer, resolution="partly")
     assert refused.value.code == "already_recorded"
     assert record(booking, venue_user, resolution="partly").resolution == "partly"
-    tomorrow = timezone.now() + datetime.timedelta(days=1)
-    for user in (volunteer_user, venue_user):
-        with pytest.raises(ConsultationError):
-            consultation_record(booking_id=booking.pk, user=user, now=tomorrow, **answers())
-    assert ConsultationRecord.objects.get().resolution == "partly"
+    weeks_later = timezone.now() + datetime.timedelta(days=30)
+    with pytest.raises(ConsultationError) as refused:
+        consultation_record(
+            booking_id=booking.pk, user=volunteer_user, now=weeks_later, **answers()
+        )
+    assert refused.value.code == "already_recorded"
+    corrected = consultation_record(
+        booking_id=booking.pk,
+        user=venue_user,
+        now=weeks_later,
+        **answers(resolution="not_resolved"),
+    )
+    assert corrected.resolution == "not_resolved" and corrected.supporter == volunteer_user
+    assert (corrected.updated_by, corrected.updated_at) == (venue_user, weeks_later)
+    assert [e.action for e in AccessLog.objects.order_by("pk")] == ["create", "edit", "edit"]
 
 
 @pytest.mark.parametrize(

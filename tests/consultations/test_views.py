@@ -1,6 +1,7 @@
 """The supporter's phone pages, the follow-ups and the desk's list, by role: what each sees,
 what the form keeps when an answer is missing, and what is logged."""
 
+import datetime
 import re
 
 import pytest
@@ -150,6 +151,75 @@ def test_todays_list_shows_the_day_with_its_counts(venue_client, booking, slot, 
     html = text(venue_client.get(reverse("consultations:today")))
     assert reverse("consultations:session", args=[slot.pk]) in html
     assert "記録 0件／予約 1件" in html
+
+
+# --- correcting an earlier record ----------------------------------------------------------
+
+
+@pytest.fixture
+def last_month(make, venue, consultation_course, hanako, volunteer_user):
+    """A consultation recorded by a volunteer on its day, 30 days ago."""
+    session = make.session(
+        course=consultation_course,
+        venue=venue,
+        starts_at=make.earlier_today(60) - datetime.timedelta(days=30),
+        minutes=30,
+    )
+    booking = book(session, hanako)
+    assign(make_volunteer(volunteer_user), session)
+    consultation_record(
+        booking_id=booking.pk,
+        user=volunteer_user,
+        now=session.starts_at + datetime.timedelta(minutes=20),
+        **answers("line"),
+    )
+    return booking
+
+
+def test_venue_staff_page_back_to_an_older_week_and_correct_a_record(
+    venue_client, venue_user, last_month
+):
+    today = venue_client.get(reverse("consultations:today"))
+    assert reverse("consultations:session", args=[last_month.session_id]) not in text(today)
+    older = re.findall(r'href="([^"]*\?until=[^"]*)"', text(today))
+    assert older and "前の1週間" in text(today)
+    # Page back a week at a time, as staff would, until the session shows.
+    url = older[0].replace("&amp;", "&")
+    for _week in range(6):
+        page = venue_client.get(url)
+        assert page.status_code == 200
+        if reverse("consultations:session", args=[last_month.session_id]) in text(page):
+            break
+        url = re.findall(r'href="([^"]*\?until=[^"]*)"[^>]*>前の1週間', text(page))[0]
+    else:
+        pytest.fail("the session of 30 days ago never showed")
+    assert "次の1週間" in text(page) or "今日に戻る" in text(page)
+
+    response = venue_client.post(form_url(last_month), filled("line", resolution="not_resolved"))
+    record = ConsultationRecord.objects.get()
+    assert response.status_code == 302 and record.resolution == "not_resolved"
+    done = text(venue_client.get(reverse("consultations:record_done", args=[record.pk])))
+    assert "訂正した人" in done and venue_user.get_username() in done
+
+
+def test_the_volunteer_who_wrote_it_cannot_change_it_after_its_day(volunteer_client, last_month):
+    page = volunteer_client.get(form_url(last_month))
+    record = ConsultationRecord.objects.get()
+    assert page.status_code == 302
+    assert page["Location"] == reverse("consultations:record_done", args=[record.pk])
+    done = text(volunteer_client.get(page["Location"]))
+    assert "記録を直す" not in done and "訂正した人" not in done
+    volunteer_client.post(form_url(last_month), filled("maps", resolution="not_resolved"))
+    assert ConsultationRecord.objects.get().resolution == "resolved"
+
+
+@pytest.mark.parametrize(
+    "until", ["", "x", "0001-01-01", "9999-12-31", "2026-02-30", "１９９９/１/１", "tomorrow"]
+)
+def test_an_odd_week_reads_as_this_week(venue_client, booking, slot, until):
+    page = venue_client.get(reverse("consultations:today"), {"until": until})
+    assert page.status_code == 200
+    assert reverse("consultations:session", args=[slot.pk]) in text(page)
 
 
 def test_the_pages_are_logged_with_the_residents_they_show(venue_client, venue_user, booking, slot):

@@ -16,9 +16,10 @@ from accounts.access import Perm, require
 from audit.forms import ExportPurposeForm
 from audit.recording import record_export
 from classes.models import Session
+from config.forms import DATE_INPUT_FORMATS
 from volunteers import queries, services
 from volunteers.autoassign import matching_run_start
-from volunteers.forms import DATE_INPUT_FORMATS, AssignForm, NeedForm, RunForm, StaffingForm
+from volunteers.forms import AssignForm, NeedForm, RunForm, StaffingForm
 from volunteers.matching import Reason
 from volunteers.models import CourseStaffing, MatchingRun, ShiftNeed, Volunteer
 from volunteers.services import AssignmentConflict, VolunteerError

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import RecordIdField
 from residents.forms import PHONE_INVALID, KanaField
 from residents.normalize import is_mobile, parse_phone, to_e164
 
@@ -49,20 +50,20 @@ def scan_request(payload):
 class RosterCheckInForm(forms.Form):
     """The 出席 button on a roster line."""
 
-    booking = forms.IntegerField(min_value=1)
+    booking = RecordIdField()
     nonce = forms.UUIDField()
     device = forms.CharField(max_length=DEVICE_MAX_LENGTH * 4, required=False)
 
 
 class UndoForm(forms.Form):
-    checkin = forms.IntegerField(min_value=1)
+    checkin = RecordIdField()
 
 
 class WalkInForm(forms.Form):
     """Someone who came without a seat: a resident found by search (`resident`), or a new one
     registered with the few details the venue can take down."""
 
-    resident = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    resident = RecordIdField(required=False, widget=forms.HiddenInput)
     family_name = forms.CharField(label=_("Family name"), max_length=50, required=False)
     given_name = forms.CharField(label=_("Given name"), max_length=50, required=False)
     family_name_kana = KanaField(label=_("Family name (kana)"), max_length=100, required=False)

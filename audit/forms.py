@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog, Action
 from audit.queries import week_of
+from config.forms import RecordIdField
 
 PURPOSE_MAX_LENGTH = AccessLog._meta.get_field("purpose").max_length
 
@@ -45,7 +46,7 @@ class LogFilterForm(forms.Form):
         required=False,
         empty_label=_("Everyone"),
     )
-    resident = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    resident = RecordIdField(widget=forms.HiddenInput, required=False)
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("Any action")), *Action.choices], required=False
     )

@@ -1,3 +1,4 @@
+import datetime
 import unicodedata
 
 from django import forms
@@ -36,6 +37,25 @@ class DayField(forms.DateField):
         return super().to_python(value)
 
 
+# The days a period asked for in a query string may start or end on: wide enough for any plan
+# or record, narrow enough that the arithmetic around a period (weeks on, a year back, local
+# midnight in UTC) stays inside the calendar.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2999, 12, 31)
+
+
+def day_param(value: object, default: datetime.date | None) -> datetime.date | None:
+    """A day read from a query string as DayField reads it, or `default` when it is missing, not
+    a real date, or outside EARLIEST_DAY..LATEST_DAY."""
+    try:
+        day = DayField(required=False).clean(value if isinstance(value, str) else "")
+    except ValidationError:
+        return default
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        return default
+    return day
+
+
 # Record ids are positive 64-bit numbers (BigAutoField).
 RECORD_ID_MAX = 2**63 - 1
 
@@ -48,6 +68,16 @@ def record_id(value: object) -> int | None:
     except ValueError:
         return None
     return number if 0 < number <= RECORD_ID_MAX else None
+
+
+class RecordIdField(forms.IntegerField):
+    """A record's id sent back by a page (usually hidden): a positive number the key column can
+    hold. Beyond that the database would raise on the look-up (a 500), so the form refuses it."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", RECORD_ID_MAX)
+        super().__init__(**kwargs)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -12,7 +12,7 @@ import datetime
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,7 +25,7 @@ from audit.recording import record_search, record_view
 from classes.booking import request_key_for
 from classes.models import Booking, BookingStatus, Session
 from classes.scheduling import short_date
-from config.forms import DayField
+from config.forms import day_param
 from consultations import queries
 from consultations.forms import ConsultationForm, FollowUpBookForm
 from consultations.models import BOOKING_FOLLOWUPS, ConsultationRecord
@@ -85,10 +85,7 @@ def _with_nonces(sessions):
 def _earlier_week_until(request, today):
     """The last day of an earlier week asked for (?until=), or None for this week's page: a
     day that is not a date, is today or later, or lies beyond the years kept reads as None."""
-    try:
-        until = DayField(required=False).clean(request.GET.get("until", ""))
-    except ValidationError:
-        return None
+    until = day_param(request.GET.get("until"), None)
     if until is None or not today - EARLIER_WEEKS_REACH <= until < today:
         return None
     return until

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Category, Partner, Venue
-from config.forms import ModelMultipleChoiceField
+from config.forms import EARLIEST_DAY, LATEST_DAY, ModelMultipleChoiceField
 from consultations.models import Topic
 from reports.fiscal import fiscal_year_label
 from reports.models import CONSULTATION_METRICS, ExportFormat, Indicator, Plan, Target
@@ -102,4 +102,9 @@ class TargetForm(forms.ModelForm):
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(label=_("format"), choices=ExportFormat.choices)
-    fy = forms.IntegerField(label=_("fiscal year"), widget=forms.HiddenInput)
+    fy = forms.IntegerField(
+        label=_("fiscal year"),
+        widget=forms.HiddenInput,
+        min_value=EARLIEST_DAY.year,
+        max_value=LATEST_DAY.year,
+    )

@@ -121,7 +121,11 @@ class ResidentForm(forms.ModelForm):
         help_text=_("When only the year is known, e.g. 1950."),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"invalid": _("Enter the year as four digits, e.g. 1950.")},
+        max_value=9999,
+        error_messages={
+            "invalid": _("Enter the year as four digits, e.g. 1950."),
+            "max_value": _("Enter the year as four digits, e.g. 1950."),
+        },
     )
     gender = forms.ChoiceField(
         label=_("Gender"),

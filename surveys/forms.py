@@ -13,6 +13,8 @@ SESSION_WINDOW_BEFORE = datetime.timedelta(days=60)
 SESSION_WINDOW_AFTER = datetime.timedelta(days=120)
 TEXT_MARK = "[text]"
 ONLY_MARK = "[only]"
+# More choices than any question has: a bigger number is a typing slip (the column is small).
+MAX_CHOICES = 99
 
 
 class SurveySettingsForm(forms.ModelForm):
@@ -59,7 +61,10 @@ class QuestionForm(forms.Form):
     help_text = forms.CharField(label=_("Hint"), max_length=300, required=False)
     required = forms.BooleanField(label=_("Answer required"), required=False)
     max_choices = forms.IntegerField(
-        label=_("At most this many choices (multiple choice)"), min_value=1, required=False
+        label=_("At most this many choices (multiple choice)"),
+        min_value=1,
+        max_value=MAX_CHOICES,
+        required=False,
     )
     is_satisfaction = forms.BooleanField(
         label=_("This rating is the satisfaction question for reports"), required=False
@@ -99,7 +104,10 @@ class QuestionEditForm(forms.Form):
     help_text = forms.CharField(label=_("Hint"), max_length=300, required=False)
     required = forms.BooleanField(label=_("Answer required"), required=False)
     max_choices = forms.IntegerField(
-        label=_("At most this many choices (multiple choice)"), min_value=1, required=False
+        label=_("At most this many choices (multiple choice)"),
+        min_value=1,
+        max_value=MAX_CHOICES,
+        required=False,
     )
     is_satisfaction = forms.BooleanField(
         label=_("This rating is the satisfaction question for reports"), required=False

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django import forms
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.forms import BaseForm
 from django.urls import reverse
 
@@ -126,16 +128,20 @@ def test_an_id_beyond_the_databases_range_in_a_multiple_choice_is_an_unknown_cho
     assert not Indicator.objects.exists()
 
 
-def test_every_form_uses_the_multiple_choice_that_checks_the_range():
-    """Declared or made by a ModelForm from a many-to-many field (give it in Meta.field_classes)."""
-    offenders = []
+def _our_form_modules():
     for config in apps.get_app_configs():
         if Path(config.path).parent != ROOT:
             continue
         try:
-            module = importlib.import_module(f"{config.name}.forms")
+            yield importlib.import_module(f"{config.name}.forms")
         except ModuleNotFoundError:
             continue
+
+
+def test_every_form_uses_the_multiple_choice_that_checks_the_range():
+    """Declared or made by a ModelForm from a many-to-many field (give it in Meta.field_classes)."""
+    offenders = []
+    for module in _our_form_modules():
         for name, form in inspect.getmembers(module, inspect.isclass):
             if not issubclass(form, BaseForm) or form.__module__ != module.__name__:
                 continue
@@ -145,6 +151,55 @@ def test_every_form_uses_the_multiple_choice_that_checks_the_range():
                 ):
                     offenders.append(f"{module.__name__}.{name}.{field_name}")
     assert offenders == []
+
+
+def _checked_by_the_model(form, field_name):
+    """A ModelForm's field made from a model's integer field: the model's own validators (the
+    column's range on this database) refuse what the column cannot hold."""
+    if not issubclass(form, forms.BaseModelForm):
+        return False
+    try:
+        model_field = form._meta.model._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(model_field, models.IntegerField)
+
+
+def test_every_number_field_states_its_largest_value():
+    """A number beyond what its column (or the calendar) holds is a form error, not a database
+    error: every IntegerField of every form names its maximum (record ids: RecordIdField)."""
+    offenders = []
+    for module in _our_form_modules():
+        for name, form in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(form, BaseForm) or form.__module__ != module.__name__:
+                continue
+            for field_name, field in form.base_fields.items():
+                if not isinstance(field, forms.IntegerField) or field.max_value is not None:
+                    continue
+                if isinstance(field, forms.DecimalField) and field.max_digits is not None:
+                    continue
+                if _checked_by_the_model(form, field_name):
+                    continue
+                offenders.append(f"{module.__name__}.{name}.{field_name}")
+    assert offenders == []
+
+
+def test_a_model_forms_number_beyond_its_column_is_a_form_error(dx_client):
+    plan = Plan.objects.create(
+        name="計画", municipality="日向市", municipality_code="452068", start_fy=2025, end_fy=2026
+    )
+    page = dx_client.post(
+        reverse("reports:indicator_create", args=[plan.pk]),
+        {"name": "延べ参加者数", "metric": "attendances", "order": "9" * 30},
+    )
+    assert page.status_code == 200 and "order" in page.context["form"].errors
+    assert not Indicator.objects.exists()
+
+
+def test_the_access_log_for_an_impossible_resident_is_the_whole_log(dx_client):
+    page = dx_client.get(reverse("audit:log"), {"resident": "9" * 30})
+    assert page.status_code == 200
+    assert page.context["resident_id"] is None
 
 
 def test_a_desk_address_naming_an_impossible_companion_is_the_desk(desk_client, make):

@@ -6,7 +6,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Venue
-from config.forms import DATE_INPUT_FORMATS, ModelMultipleChoiceField
+from config.forms import DATE_INPUT_FORMATS, ModelMultipleChoiceField, RecordIdField
 from residents.forms import PHONE_INVALID, KanaField
 from residents.normalize import parse_phone, to_e164
 from volunteers.availability import overlap_message, window_overlap
@@ -195,7 +195,7 @@ class StaffingForm(forms.ModelForm):
 
 
 class AssignForm(forms.Form):
-    need = forms.IntegerField(widget=forms.HiddenInput)
+    need = RecordIdField(widget=forms.HiddenInput)
     volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.approved())
     force = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -359,3 +359,21 @@ def test_the_hours_file_asks_what_it_is_for_and_is_recorded(dx_client, dx_user):
     entry = AccessLog.objects.get()
     assert (entry.user, entry.action, entry.what) == (dx_user, "export", "volunteer hours CSV")
     assert (entry.row_count, entry.purpose) == (0, "地域ポイント")
+
+
+@pytest.mark.parametrize(
+    "edge", ["0001-01-01", "9999-12-31", "9999年12月31日", "２０２６-０２-３０"]
+)
+def test_a_period_at_the_calendars_ends_reads_as_the_usual_one(dx_client, edge):
+    """Days that exist but leave no room for a period's arithmetic (weeks on, local midnight in
+    UTC) are read like a date that is not one: the page's usual period."""
+    coverage = reverse("volunteers:coverage")
+    usual = dx_client.get(coverage).context
+    for params in ({"from": edge}, {"until": edge}, {"from": edge, "until": edge}):
+        page = dx_client.get(coverage, params)
+        assert page.status_code == 200
+        assert (page.context["first"], page.context["last"]) == (usual["first"], usual["last"])
+    hours = reverse("volunteers:hours_csv")
+    assert dx_client.get(hours, {"from": edge, "until": edge}).status_code == 200
+    exported = dx_client.post(hours, {"from": edge, "until": edge, "purpose": "地域ポイント"})
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")

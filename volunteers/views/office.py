@@ -16,7 +16,7 @@ from accounts.access import Perm, require
 from audit.forms import ExportPurposeForm
 from audit.recording import record_export
 from classes.models import Session
-from config.forms import DATE_INPUT_FORMATS
+from config.forms import day_param
 from volunteers import queries, services
 from volunteers.autoassign import matching_run_start
 from volunteers.forms import AssignForm, NeedForm, RunForm, StaffingForm
@@ -35,13 +35,7 @@ BOM = "\ufeff"
 
 
 def _date_param(request, name, default, params=None):
-    value = (request.GET if params is None else params).get(name, "").strip()
-    for fmt in DATE_INPUT_FORMATS:
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return default
+    return day_param((request.GET if params is None else params).get(name, ""), default)
 
 
 def _period(request, weeks=queries.COVERAGE_WEEKS):
